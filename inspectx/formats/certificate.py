@@ -1,0 +1,149 @@
+"""inspectx JSON and inspectx XML for certificates: read, write, detect.
+
+Both formats go through the same JSON data shape and the same field table, so
+``XML -> model -> JSON`` and ``JSON -> model -> XML`` are exact inverses and the
+output of each is deterministic (DESIGN §2, rules 1-6).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from lxml import etree
+
+from inspectx.errors import InputError, ModelError
+from inspectx.formats import _tree
+from inspectx.formats._bind import bind, unbind
+from inspectx.formats._table import CERTIFICATE_NS, ROOT_ELEMENT
+from inspectx.formats.limits import DEFAULT_LIMITS, Limits
+from inspectx.formats.safejson import load_json
+from inspectx.formats.safexml import parse_xml
+from inspectx.model import Certificate
+
+__all__ = [
+    "Format",
+    "certificate_from_data",
+    "certificate_to_data",
+    "data_to_json_bytes",
+    "data_to_xml_bytes",
+    "detect_format",
+    "dump_json",
+    "dump_xml",
+    "pointer_to_xpath",
+    "read_json_data",
+    "read_xml_data",
+]
+
+Format = Literal["json", "xml"]
+
+
+def detect_format(data: bytes) -> Format:
+    """Tell inspectx JSON from XML by the first significant byte.
+
+    Raises :class:`InputError` ``format.unknown`` for anything else, and
+    ``format.encoding-not-utf8`` for UTF-16/32 input.
+    """
+    head = data[:64]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 1 and 0 in head[:2]):
+        raise InputError(
+            "format.encoding-not-utf8",
+            "input is UTF-16 or UTF-32, not UTF-8",
+            hint="re-encode the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)",
+        )
+    stripped = data[:4096].removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if stripped.startswith((b"{", b"[")):
+        return "json"
+    if stripped.startswith(b"<"):
+        return "xml"
+    if not stripped:
+        raise InputError("format.empty", "the input is empty", hint="give a certificate file")
+    raise InputError(
+        "format.unknown",
+        "the input is neither JSON nor XML",
+        hint="inspectx reads inspectx JSON and inspectx XML certificates",
+    )
+
+
+def read_json_data(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Strictly parse inspectx JSON bytes into JSON data (no schema check)."""
+    return load_json(data, limits)
+
+
+def read_xml_data(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, etree._Element]:
+    """Safely parse inspectx XML bytes; return its JSON data and the parsed root.
+
+    The conversion is structural and total: schema-invalid XML yields JSON data
+    that the JSON Schema rejects too. Raises :class:`InputError` for
+    malformed or hostile input, or a root that is not an inspectx certificate.
+    """
+    root = parse_xml(data, limits)
+    if root.tag != f"{{{CERTIFICATE_NS}}}{ROOT_ELEMENT}":
+        raise InputError(
+            "format.xml.not-inspectx",
+            f"the root element is {root.tag}, not an inspectx certificate",
+            hint=f"expected <{ROOT_ELEMENT} xmlns=\"{CERTIFICATE_NS}\">",
+            location=f"/{etree.QName(root).localname} (line {root.sourceline})",
+        )
+    return _tree.element_to_data(root), root
+
+
+def certificate_from_data(data: Any) -> Certificate:
+    """Bind JSON data to a :class:`Certificate`; raises :class:`ModelError`."""
+    cert: Certificate = bind(Certificate, data)
+    return cert
+
+
+def certificate_to_data(cert: Certificate) -> dict[str, Any]:
+    """JSON data for a certificate, in field-table order; raises :class:`ModelError`."""
+    if not isinstance(cert, Certificate):
+        raise ModelError(
+            "model.invalid-value",
+            f"expected a Certificate, not {type(cert).__name__}",
+            hint="build it with inspectx.model.Certificate",
+        )
+    return unbind(cert)
+
+
+def data_to_json_bytes(data: Any) -> bytes:
+    """Deterministic inspectx JSON: UTF-8, two-space indent, final newline."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def data_to_xml_bytes(data: Any) -> bytes:
+    """Deterministic inspectx XML: UTF-8, two-space indent, final newline."""
+    root = _tree.data_to_element(data)
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def dump_json(cert: Certificate) -> bytes:
+    """A certificate as inspectx JSON bytes (no schema check; see validation.write_*)."""
+    return data_to_json_bytes(certificate_to_data(cert))
+
+
+def dump_xml(cert: Certificate) -> bytes:
+    """A certificate as inspectx XML bytes (no schema check; see validation.write_*)."""
+    return data_to_xml_bytes(certificate_to_data(cert))
+
+
+def pointer_to_xpath(root: etree._Element, pointer: str) -> str:
+    """Turn a JSON Pointer into the XPath (with line number) of the same node."""
+    el = root
+    steps = [f"/{ROOT_ELEMENT}"]
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if token.isdigit():
+            parent = el.getparent()
+            siblings = [c for c in parent if c.tag == el.tag] if parent is not None else [el]
+            index = int(token)
+            if index < len(siblings):
+                el = siblings[index]
+                steps[-1] = f"{steps[-1]}[{index + 1}]"
+            continue
+        match = el.find(f"{{{CERTIFICATE_NS}}}{token}")
+        steps.append(f"/{token}")
+        if match is None:
+            break
+        el = match
+    return "".join(steps) + f" (line {el.sourceline})"

@@ -1,0 +1,161 @@
+"""The one strict JSON loader (I-JSON, RFC 7493) used by every entry point."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, NoReturn
+
+from inspectx.errors import InputError, LimitExceeded
+from inspectx.formats.limits import DEFAULT_LIMITS, Limits
+
+__all__ = ["load_json"]
+
+_MAX_SAFE_INT = 2**53 - 1
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class _Reject(Exception):
+    def __init__(self, code: str, message: str, hint: str) -> None:
+        self.args = (code, message, hint)
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _Reject(
+                    "format.json.duplicate-key",
+                    f"duplicate member name {k!r}",
+                    "each member name may appear once per object (RFC 8259 §4, I-JSON)",
+                )
+            seen.add(k)
+    return out
+
+
+def _constant(name: str) -> NoReturn:
+    raise _Reject(
+        "format.json.non-finite-number",
+        f"{name} is not a JSON number",
+        "NaN and Infinity are not JSON; measured values are decimal strings",
+    )
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > 16 or abs(value := int(text)) > _MAX_SAFE_INT:
+        raise _Reject(
+            "format.json.integer-out-of-range",
+            f"integer {text[:24]}{'…' if len(text) > 24 else ''} is beyond ±(2^53−1)",
+            "large numbers (weights, serials) must be written as strings",
+        )
+    return value
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        _constant(text)
+    return value
+
+
+def _location_of(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"line {line}, column {col}"
+
+
+def _check_tree(node: Any, depth: int, limits: Limits, check_strings: bool, path: str) -> None:
+    if depth > limits.max_depth:
+        raise LimitExceeded(
+            "format.json.too-deep",
+            f"nesting deeper than {limits.max_depth} levels",
+            hint="no inspectx document nests this deep; the input is malformed or hostile",
+            location=path or "/",
+        )
+    if isinstance(node, dict):
+        for k, v in node.items():
+            p = f"{path}/{k.replace('~', '~0').replace('/', '~1')}" if check_strings else ""
+            if check_strings:
+                _check_string(k, p)
+            _check_tree(v, depth + 1, limits, check_strings, p)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_tree(v, depth + 1, limits, check_strings, f"{path}/{i}" if check_strings else "")
+    elif check_strings and isinstance(node, str):
+        _check_string(node, path)
+
+
+def _check_string(s: str, path: str) -> None:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            "format.json.lone-surrogate",
+            "a string contains an unpaired UTF-16 surrogate escape",
+            hint="\\uD800–\\uDFFF escapes must come in valid pairs (I-JSON §2.1)",
+            location=path or "/",
+        ) from None
+
+
+def load_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Parse untrusted JSON bytes strictly.
+
+    Returns the parsed value (dicts, lists, str, int, float, bool, None).
+    Raises :class:`InputError` (or :class:`LimitExceeded`) with a stable code for:
+    input over ``limits.max_bytes``; anything but UTF-8 (one leading UTF-8 BOM
+    is tolerated); invalid syntax; duplicate member names; NaN/Infinity or
+    overflowing numbers; integers beyond ±(2^53−1); lone surrogates; nesting
+    deeper than ``limits.max_depth``. Has no side effects.
+    """
+    if len(data) > limits.max_bytes:
+        raise LimitExceeded(
+            "format.too-large",
+            f"input is {len(data)} bytes, over the limit of {limits.max_bytes}",
+            hint="raise the limit (--max-bytes) only if the document is genuine",
+        )
+    if data.startswith(_UTF8_BOM):
+        data = data[3:]
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and (data[0] == 0 or data[1] == 0)):
+        raise InputError(
+            "format.encoding-not-utf8",
+            "input is UTF-16 or UTF-32, not UTF-8",
+            hint="re-encode the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "format.encoding-not-utf8",
+            f"input is not valid UTF-8 (byte {exc.start})",
+            hint="re-encode the file as UTF-8",
+            location=f"byte {exc.start}",
+        ) from None
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_pairs,
+            parse_constant=_constant,
+            parse_int=_int,
+            parse_float=_float,
+        )
+    except _Reject as exc:
+        code, message, hint = exc.args
+        raise InputError(code, message, hint=hint) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            "format.json.syntax",
+            f"not well-formed JSON: {exc.msg}",
+            hint="check the file is complete JSON (a truncated download looks like this)",
+            location=_location_of(text, exc.pos),
+        ) from None
+    except RecursionError:
+        raise LimitExceeded(
+            "format.json.too-deep",
+            f"nesting deeper than {limits.max_depth} levels",
+            hint="no inspectx document nests this deep; the input is malformed or hostile",
+        ) from None
+    _check_tree(value, 0, limits, bool(_SURROGATE_ESCAPE.search(text)), "")
+    return value

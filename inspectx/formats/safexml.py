@@ -1,0 +1,169 @@
+"""The one hardened XML parser used by every entry point (DESIGN §8, catalogue A)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from inspectx.errors import InputError, LimitExceeded
+from inspectx.formats.limits import DEFAULT_LIMITS, Limits
+
+__all__ = ["make_parser", "parse_xml"]
+
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+def make_parser() -> etree.XMLParser:
+    """A new parser that never loads DTDs, entities, or anything from the network.
+
+    ``huge_tree`` stays off so libxml2 keeps its own caps (10 MB text nodes,
+    depth 256, entity amplification). Comments and processing instructions are
+    dropped: they are not data, and exclusive c14n without comments ignores
+    them too. Parsers are not thread-safe; make one per thread.
+    """
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        attribute_defaults=False,
+        huge_tree=False,
+        recover=False,
+        remove_blank_text=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+def parse_xml(
+    data: bytes, limits: Limits = DEFAULT_LIMITS, parser: etree.XMLParser | None = None
+) -> etree._Element:
+    """Parse untrusted XML bytes and return the root element.
+
+    Raises :class:`InputError` (or :class:`LimitExceeded`) with a stable code
+    for: input over ``limits.max_bytes``; any encoding but UTF-8; any DOCTYPE
+    (so no DTD, internal or external entity is ever processed); syntax errors
+    (with line and column; nothing is repaired); more than
+    ``limits.max_elements`` elements, ``limits.max_depth`` levels, or
+    ``limits.max_attributes`` attributes on one element. Never touches the
+    network or the file system; XInclude is never processed.
+    """
+    if len(data) > limits.max_bytes:
+        raise LimitExceeded(
+            "format.too-large",
+            f"input is {len(data)} bytes, over the limit of {limits.max_bytes}",
+            hint="raise the limit (--max-bytes) only if the document is genuine",
+        )
+    if data.startswith(_UTF16_32_BOMS) or data[:2] in (b"<\x00", b"\x00<"):
+        raise InputError(
+            "format.encoding-not-utf8",
+            "input is UTF-16 or UTF-32, not UTF-8",
+            hint="re-encode the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)",
+        )
+    head = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if _has_doctype(data):
+        raise InputError(
+            "format.xml.dtd-forbidden",
+            "the document has a DOCTYPE declaration",
+            hint="inspectx XML never uses DTDs or entities; remove the <!DOCTYPE …> block",
+            location="line 1",
+        )
+    try:
+        root = etree.fromstring(data, parser or make_parser())
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (0, 0)
+        raise InputError(
+            _syntax_code(str(exc)),
+            f"not well-formed XML: {exc.msg}",
+            hint="check the file is complete, well-formed UTF-8 XML",
+            location=f"line {line}, column {col}",
+        ) from None
+    tree = root.getroottree()
+    docinfo = tree.docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise InputError(
+            "format.xml.dtd-forbidden",
+            "the document has a DOCTYPE declaration",
+            hint="inspectx XML never uses DTDs or entities; remove the <!DOCTYPE …> block",
+        )
+    encoding = (docinfo.encoding or "UTF-8").upper()
+    if encoding not in ("UTF-8", "UTF8") or (b"encoding" in head and not _declares_utf8(head)):
+        raise InputError(
+            "format.encoding-not-utf8",
+            f"the document is encoded as {docinfo.encoding}, not UTF-8",
+            hint="re-encode the file as UTF-8 and declare encoding=\"UTF-8\"",
+        )
+    _check_shape(root, limits)
+    return root
+
+
+def _has_doctype(data: bytes) -> bool:
+    # A DOCTYPE can only appear in the prolog, before the root element's start tag.
+    pos = data.find(b"<!DOCTYPE")
+    return pos != -1 and b"<" not in data[:pos].replace(b"<?", b"").replace(b"<!--", b"")
+
+
+def _declares_utf8(head: bytes) -> bool:
+    decl = head[: head.find(b"?>") + 2] if head.startswith(b"<?xml") else b""
+    return not decl or b"encoding" not in decl or b"utf-8" in decl.lower()
+
+
+def _syntax_code(message: str) -> str:
+    lowered = message.lower()
+    if "amplification" in lowered or "entity" in lowered:
+        return "format.xml.entity-forbidden"
+    if "depth" in lowered:
+        return "format.xml.too-deep"
+    if "huge" in lowered or "too long" in lowered:
+        return "format.too-large"
+    if "extra content" in lowered:
+        return "format.xml.extra-content"
+    return "format.xml.syntax"
+
+
+def _check_shape(root: etree._Element, limits: Limits) -> None:
+    count = 0
+    max_attrs = limits.max_attributes
+    for el in root.iter():
+        count += 1
+        if count > limits.max_elements:
+            raise LimitExceeded(
+                "format.xml.too-many-elements",
+                f"more than {limits.max_elements} elements",
+                hint="no inspectx document is this large; the input is malformed or hostile",
+            )
+        if not isinstance(el.tag, str):  # comments and PIs are dropped: this is an entity
+            raise InputError(
+                "format.xml.entity-forbidden",
+                "the document contains an entity reference",
+                hint="inspectx XML never uses entities",
+                location=f"line {el.sourceline}",
+            )
+        if len(el.attrib) > max_attrs:
+            raise LimitExceeded(
+                "format.xml.too-many-attributes",
+                f"an element has more than {max_attrs} attributes",
+                hint="no inspectx element has this many attributes",
+                location=f"line {el.sourceline}",
+            )
+    if count > 64:  # only deep documents can be too deep; skip the walk for small ones
+        depth = _depth(root, limits.max_depth)
+        if depth > limits.max_depth:
+            raise LimitExceeded(
+                "format.xml.too-deep",
+                f"nesting deeper than {limits.max_depth} levels",
+                hint="no inspectx document nests this deep; the input is malformed or hostile",
+            )
+
+
+def _depth(root: etree._Element, cap: int) -> int:
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        el, d = stack.pop()
+        if d > deepest:
+            deepest = d
+            if d > cap:
+                return d
+        stack.extend((child, d + 1) for child in el)
+    return deepest

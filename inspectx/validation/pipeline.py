@@ -1,0 +1,190 @@
+"""Read, validate and convert certificates: layers 1 (format) and 2 (schema), then the model.
+
+These are the calls a library user makes; the CLI is a thin shell over them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from inspectx.errors import InputError, InspectxError, ModelError, SchemaInvalid
+from inspectx.formats.certificate import (
+    Format,
+    certificate_from_data,
+    certificate_to_data,
+    data_to_json_bytes,
+    data_to_xml_bytes,
+    detect_format,
+    pointer_to_xpath,
+    read_json_data,
+    read_xml_data,
+)
+from inspectx.formats.limits import DEFAULT_LIMITS, Limits
+from inspectx.model import Certificate
+from inspectx.validation.report import DocumentReport, Finding, Severity
+from inspectx.validation.schema import SchemaValidators, default_validators
+
+__all__ = [
+    "LoadedCertificate",
+    "convert_bytes",
+    "read_certificate",
+    "render",
+    "validate_bytes",
+    "write_json",
+    "write_xml",
+]
+
+Target = Literal["json", "xml"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadedCertificate:
+    """A certificate read from bytes that passed the format and schema layers."""
+
+    format: Format
+    certificate: Certificate
+    sha256: str
+
+
+def _parse(data: bytes, limits: Limits) -> tuple[Format, Any, Any]:
+    fmt = detect_format(data)
+    if fmt == "json":
+        return fmt, read_json_data(data, limits), None
+    json_data, root = read_xml_data(data, limits)
+    return fmt, json_data, root
+
+
+def _schema_findings(
+    fmt: Format, json_data: Any, root: Any, validators: SchemaValidators
+) -> list[Finding]:
+    if fmt == "json":
+        return validators.json_findings(json_data)
+    return validators.xml_findings(root)
+
+
+def _bind(fmt: Format, json_data: Any, root: Any) -> Certificate:
+    try:
+        return certificate_from_data(json_data)
+    except ModelError as exc:
+        if fmt == "xml" and exc.location:
+            exc.location = pointer_to_xpath(root, exc.location)
+        raise
+
+
+def read_certificate(
+    data: bytes,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    validators: SchemaValidators | None = None,
+) -> LoadedCertificate:
+    """Read an inspectx JSON or XML certificate (format detected from content).
+
+    Returns a :class:`LoadedCertificate`. Raises :class:`InputError` for bytes
+    that are not a well-formed, acceptable document, :class:`SchemaInvalid`
+    (with every finding) for a document that breaks its schema, and
+    :class:`ModelError` for a value the model cannot hold (e.g. 30 February).
+    """
+    fmt, json_data, root = _parse(data, limits)
+    findings = _schema_findings(fmt, json_data, root, validators or default_validators())
+    if findings:
+        first = findings[0]
+        raise SchemaInvalid(
+            first.code,
+            first.message,
+            hint=first.hint,
+            location=first.location,
+            findings=tuple(findings),
+        )
+    return LoadedCertificate(
+        format=fmt,
+        certificate=_bind(fmt, json_data, root),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def validate_bytes(
+    data: bytes,
+    *,
+    source: str = "-",
+    limits: Limits = DEFAULT_LIMITS,
+    validators: SchemaValidators | None = None,
+) -> DocumentReport:
+    """Validate one document (format and schema layers); never raises for bad input.
+
+    Returns a :class:`DocumentReport` listing every finding; its verdict is
+    INVALID when any finding has error severity.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    fmt: Format | None = None
+    try:
+        fmt, json_data, root = _parse(data, limits)
+        findings = _schema_findings(fmt, json_data, root, validators or default_validators())
+        if findings:
+            return DocumentReport(source=source, format=fmt, sha256=digest, findings=tuple(findings))
+        cert = _bind(fmt, json_data, root)
+    except InspectxError as exc:
+        layer = "format" if isinstance(exc, InputError) else "model"
+        finding = Finding(
+            code=exc.code,
+            severity=Severity.ERROR,
+            layer=layer,
+            message=exc.message,
+            hint=exc.hint,
+            location=exc.location,
+        )
+        return DocumentReport(source=source, format=fmt, sha256=digest, findings=(finding,))
+    return DocumentReport(source=source, format=fmt, sha256=digest, findings=(), certificate=cert)
+
+
+def render(
+    cert: Certificate, to: Target, *, validators: SchemaValidators | None = None
+) -> bytes:
+    """A certificate as inspectx JSON or XML bytes, checked against the schema first.
+
+    Raises :class:`ModelError` for a model that cannot be rendered and
+    :class:`SchemaInvalid` for one whose rendering would break the published
+    schema (so no invalid document is ever written).
+    """
+    json_data = certificate_to_data(cert)
+    findings = (validators or default_validators()).json_findings(json_data)
+    if findings:
+        first = findings[0]
+        raise SchemaInvalid(
+            first.code,
+            f"the certificate would not be schema-valid: {first.message}",
+            hint=first.hint,
+            location=first.location,
+            findings=tuple(findings),
+        )
+    return data_to_json_bytes(json_data) if to == "json" else data_to_xml_bytes(json_data)
+
+
+def write_json(cert: Certificate) -> bytes:
+    """inspectx JSON bytes for a certificate (schema-checked)."""
+    return render(cert, "json")
+
+
+def write_xml(cert: Certificate) -> bytes:
+    """inspectx XML bytes for a certificate (schema-checked)."""
+    return render(cert, "xml")
+
+
+def convert_bytes(
+    data: bytes,
+    to: Target | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    validators: SchemaValidators | None = None,
+) -> tuple[Format, bytes]:
+    """Convert a certificate between inspectx JSON and XML.
+
+    ``to`` defaults to the other format. Returns the detected source format and
+    the output bytes. Raises as :func:`read_certificate` does.
+    """
+    loaded = read_certificate(data, limits=limits, validators=validators)
+    target: Target = to or ("xml" if loaded.format == "json" else "json")
+    json_data = certificate_to_data(loaded.certificate)
+    out = data_to_json_bytes(json_data) if target == "json" else data_to_xml_bytes(json_data)
+    return loaded.format, out
