@@ -13,7 +13,7 @@ import base64
 import binascii
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from inspectx.errors import ModelError
@@ -95,7 +95,7 @@ def _bind_value(f: Field, value: Any, path: tuple[str | int, ...]) -> Any:
         return value
     if kind is Kind.DECIMAL:
         if not _DECIMAL.match(value):
-            raise _fail(path, f"{value!r} is not a decimal string", "write e.g. \"0.050\"")
+            raise _fail(path, f"{value!r} is not a decimal string", 'write e.g. "0.050"')
         return Decimal(value)
     if kind is Kind.DATETIME:
         return parse_datetime(value, path)
@@ -259,7 +259,7 @@ def _unbind_value(f: Field, value: Any) -> Any:
     if kind is Kind.ENUM:
         assert f.target is not None
         try:
-            return f.target(value).value  # type: ignore[attr-defined]
+            return f.target(value).value
         except ValueError:
             raise ModelError(
                 "model.invalid-value",

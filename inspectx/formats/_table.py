@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypedDict, Unpack
 
 from inspectx import model as m
 
 __all__ = [
     "CERTIFICATE_NS",
-    "ROOT_ELEMENT",
     "RECORDS",
+    "ROOT_ELEMENT",
     "Field",
     "Kind",
     "Lexical",
@@ -126,24 +126,30 @@ class Record:
         return None
 
 
-def _s(attr: str, name: str, lexical: Lexical = TEXT, **kw: bool) -> Field:
-    return Field(attr, name, Kind.STRING, lexical=lexical, **kw)
+class _Card(TypedDict, total=False):
+    repeated: bool
+    required: bool
 
 
-def _k(attr: str, name: str, kind: Kind, **kw: bool) -> Field:
-    return Field(attr, name, kind, **kw)
+R: _Card = {"repeated": True}
+REQ: _Card = {"required": True}
+RR: _Card = {"repeated": True, "required": True}
 
 
-def _e(attr: str, name: str, enum_cls: type, **kw: bool) -> Field:
-    return Field(attr, name, Kind.ENUM, target=enum_cls, **kw)
+def _s(attr: str, name: str, lexical: Lexical = TEXT, **card: Unpack[_Card]) -> Field:
+    return Field(attr, name, Kind.STRING, lexical=lexical, **card)
 
 
-def _r(attr: str, name: str, cls: type, **kw: bool) -> Field:
-    return Field(attr, name, Kind.RECORD, target=cls, **kw)
+def _k(attr: str, name: str, kind: Kind, **card: Unpack[_Card]) -> Field:
+    return Field(attr, name, kind, **card)
 
 
-R, REQ = {"repeated": True}, {"required": True}
-RR = {"repeated": True, "required": True}
+def _e(attr: str, name: str, enum_cls: type, **card: Unpack[_Card]) -> Field:
+    return Field(attr, name, Kind.ENUM, target=enum_cls, **card)
+
+
+def _r(attr: str, name: str, cls: type, **card: Unpack[_Card]) -> Field:
+    return Field(attr, name, Kind.RECORD, target=cls, **card)
 
 _RECORDS: tuple[Record, ...] = (
     Record(m.Text, "Text", (_s("value", "value", **REQ), _s("lang", "lang", LANGUAGE)), "value"),
@@ -210,7 +216,9 @@ _RECORDS: tuple[Record, ...] = (
             _e("assessment_level", "assessmentLevel", m.AssessmentLevel),
         ),
     ),
-    Record(m.Digest, "Digest", (_s("alg", "alg", TOKEN, **REQ), _s("value", "value", TOKEN, **REQ))),
+    Record(
+        m.Digest, "Digest", (_s("alg", "alg", TOKEN, **REQ), _s("value", "value", TOKEN, **REQ))
+    ),
     Record(
         m.DocumentRef,
         "DocumentRef",
@@ -279,7 +287,11 @@ _RECORDS: tuple[Record, ...] = (
     Record(
         m.Classification,
         "Classification",
-        (_s("system", "system", TOKEN, **REQ), _s("code", "code", TOKEN, **REQ), _s("name", "name")),
+        (
+            _s("system", "system", TOKEN, **REQ),
+            _s("code", "code", TOKEN, **REQ),
+            _s("name", "name"),
+        ),
     ),
     Record(
         m.Product,

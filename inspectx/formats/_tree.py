@@ -61,7 +61,7 @@ def _json_type(value: Any) -> str:
 
 def data_to_element(data: Any) -> etree._Element:
     """Build the ``<certificate>`` element for JSON data (valid or not)."""
-    root = etree.Element(_Q + ROOT_ELEMENT, nsmap={None: CERTIFICATE_NS})
+    root = etree.Element(_Q + ROOT_ELEMENT, nsmap={None: CERTIFICATE_NS})  # type: ignore[dict-item]
     _record_into(root, _CERT, data)
     return root
 
@@ -153,7 +153,7 @@ def element_to_data(root: etree._Element) -> Any:
 
 
 def _clark(el: etree._Element) -> str:
-    return str(el.tag)
+    return str(el.tag)  # lxml gives "{namespace}local" for elements
 
 
 def _text_is_blank(text: str | None) -> bool:
@@ -165,8 +165,8 @@ def _record_from(el: etree._Element, rec: Record) -> Any:
         return _wrapper_from(el, rec)
     out: dict[str, Any] = {}
     if el.attrib:
-        for name in el.attrib:
-            out["@" + name] = "attribute"
+        for attr_key in el.attrib:
+            out["@" + str(attr_key)] = "attribute"
     if not _text_is_blank(el.text):
         if len(el) == 0:
             return el.text  # text where a record is expected: a string, not an object
@@ -174,7 +174,7 @@ def _record_from(el: etree._Element, rec: Record) -> Any:
     last_index = -1
     last_tag: str | None = None
     for child in el:
-        tag = child.tag
+        tag = _clark(child)
         if not _text_is_blank(child.tail):
             out["#text"] = "mixed content"
         name = tag[len(_Q) :] if tag.startswith(_Q) else None
@@ -204,7 +204,8 @@ def _wrapper_from(el: etree._Element, rec: Record) -> Any:
         out["~children"] = "elements inside a typed value"
     assert rec.content is not None
     out[rec.content] = el.text or ""
-    for attr, value in el.attrib.items():
+    for attr_key, attr_value in el.attrib.items():
+        attr, value = str(attr_key), str(attr_value)
         name = "lang" if attr == _LANG else attr
         f = rec.field(name)
         if f is None or f.name == rec.content or (name == "lang") != (attr == _LANG):

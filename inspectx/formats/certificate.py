@@ -82,7 +82,7 @@ def read_xml_data(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, et
         raise InputError(
             "format.xml.not-inspectx",
             f"the root element is {root.tag}, not an inspectx certificate",
-            hint=f"expected <{ROOT_ELEMENT} xmlns=\"{CERTIFICATE_NS}\">",
+            hint=f'expected <{ROOT_ELEMENT} xmlns="{CERTIFICATE_NS}">',
             location=f"/{etree.QName(root).localname} (line {root.sourceline})",
         )
     return _tree.element_to_data(root), root

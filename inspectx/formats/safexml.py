@@ -80,7 +80,7 @@ def parse_xml(
         ) from None
     tree = root.getroottree()
     docinfo = tree.docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:  # type: ignore[union-attr]
         raise InputError(
             "format.xml.dtd-forbidden",
             "the document has a DOCTYPE declaration",
@@ -91,7 +91,7 @@ def parse_xml(
         raise InputError(
             "format.encoding-not-utf8",
             f"the document is encoded as {docinfo.encoding}, not UTF-8",
-            hint="re-encode the file as UTF-8 and declare encoding=\"UTF-8\"",
+            hint='re-encode the file as UTF-8 and declare encoding="UTF-8"',
         )
     _check_shape(root, limits)
     return root

@@ -51,7 +51,7 @@ def _enums() -> dict[str, type[enum.Enum]]:
         for f in rec.fields
         if f.kind is Kind.ENUM and f.target is not None
     }
-    return dict(sorted(found.items()))  # type: ignore[arg-type]
+    return dict(sorted(found.items()))
 
 
 # --- JSON Schema -------------------------------------------------------------------
@@ -110,7 +110,9 @@ def json_schema() -> dict[str, Any]:
 
 
 def _xsd_simple_type(name: str, lex: Lexical, indent: str = "  ") -> list[str]:
-    lines = [f"{indent}<xs:simpleType name={quoteattr(name)}>" if name else f"{indent}<xs:simpleType>"]
+    lines = [
+        f"{indent}<xs:simpleType name={quoteattr(name)}>" if name else f"{indent}<xs:simpleType>"
+    ]
     lines.append(f'{indent}  <xs:restriction base="xs:string">')
     if lex.name != "positiveInteger":
         lines.append(f'{indent}    <xs:minLength value="1"/>')

@@ -122,7 +122,9 @@ def validate_bytes(
         fmt, json_data, root = _parse(data, limits)
         findings = _schema_findings(fmt, json_data, root, validators or default_validators())
         if findings:
-            return DocumentReport(source=source, format=fmt, sha256=digest, findings=tuple(findings))
+            return DocumentReport(
+                source=source, format=fmt, sha256=digest, findings=tuple(findings)
+            )
         cert = _bind(fmt, json_data, root)
     except InspectxError as exc:
         layer = "format" if isinstance(exc, InputError) else "model"
@@ -138,9 +140,7 @@ def validate_bytes(
     return DocumentReport(source=source, format=fmt, sha256=digest, findings=(), certificate=cert)
 
 
-def render(
-    cert: Certificate, to: Target, *, validators: SchemaValidators | None = None
-) -> bytes:
+def render(cert: Certificate, to: Target, *, validators: SchemaValidators | None = None) -> bytes:
     """A certificate as inspectx JSON or XML bytes, checked against the schema first.
 
     Raises :class:`ModelError` for a model that cannot be rendered and

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from lxml import etree
 
-from inspectx.formats.schemagen import JSON_SCHEMA_FILE, XSD_FILE
 from inspectx.formats.safexml import make_parser
+from inspectx.formats.schemagen import JSON_SCHEMA_FILE, XSD_FILE
 from inspectx.validation.report import Finding, Severity
 
 __all__ = ["SchemaValidators", "default_validators", "json_pointer", "load_json_schema"]
@@ -146,7 +146,7 @@ class SchemaValidators:
         if self._xsd.validate(root):
             return []
         findings = []
-        for entry in self._xsd.error_log:
+        for entry in self._xsd.error_log:  # type: ignore[attr-defined]
             code = _xsd_code(entry.type_name, entry.message)
             findings.append(
                 Finding(
@@ -187,4 +187,3 @@ def _xsd_code(type_name: str, message: str) -> str:
 def default_validators() -> SchemaValidators:
     """The process-wide jsonschema-rs/XSD validators, compiled on first use."""
     return SchemaValidators()
-

@@ -1,0 +1,534 @@
+"""The ``inspectx`` command line: a thin shell over the library.
+
+Only click is imported at start-up; each command imports the library parts it
+needs, so ``inspectx --help`` and ``--version`` stay fast (a test checks that
+lxml, cryptography and jsonschema are not loaded for them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from inspectx import __version__
+
+if TYPE_CHECKING:
+    from inspectx._io import InputFile
+    from inspectx.errors import InspectxError
+    from inspectx.validation import DocumentReport
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INDETERMINATE, EXIT_OPERATIONAL = 0, 1, 2, 3, 4
+EXIT_INTERNAL = 70
+REPORT_SCHEMA = "inspectx.report/1"
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0   every input passed
+  1   at least one input INVALID (malformed, hostile or schema-invalid)
+  2   usage error
+  3   at least one input INDETERMINATE, none INVALID
+  4   operational error: an input could not be read, an output exists
+      and --force was not given, an output could not be written
+  70  internal error (a bug): please report it; --debug shows the traceback"""
+
+
+def _worst(codes: Sequence[int]) -> int:
+    for code in (EXIT_INTERNAL, EXIT_OPERATIONAL, EXIT_INVALID, EXIT_INDETERMINATE):
+        if code in codes:
+            return code
+    return EXIT_OK
+
+
+class _Style:
+    """Colour only on a terminal, and never with NO_COLOR or TERM=dumb."""
+
+    def __init__(self, stream: Any) -> None:
+        self.on = (
+            hasattr(stream, "isatty")
+            and stream.isatty()
+            and "NO_COLOR" not in os.environ
+            and os.environ.get("TERM") != "dumb"
+        )
+
+    def __call__(self, text: str, **kw: Any) -> str:
+        return click.style(text, **kw) if self.on else text
+
+
+def _safe_name(path: str) -> str:
+    """A file name fit for one line of text output (newlines and odd bytes escaped)."""
+    return (
+        path.encode("utf-8", "backslashreplace")
+        .decode("utf-8")
+        .encode("unicode_escape")
+        .decode("ascii")
+        if any(c in path for c in "\n\r\t") or not path.isprintable()
+        else path
+    )
+
+
+def _error_lines(name: str, err: InspectxError, style: _Style) -> list[str]:
+    where = f" at {err.location}" if err.location else ""
+    lines = [f"{style('✖', fg='red')} {_safe_name(name)}: {err.code}: {err.message}{where}"]
+    if err.hint:
+        lines.append(f"  hint: {err.hint}")
+    return lines
+
+
+class _Group(click.Group):
+    """Maps every failure to the documented exit codes; no traceback without --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except BrokenPipeError:
+            # the reader went away (e.g. `| head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_OPERATIONAL)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(
+                f"inspectx: internal error ({type(exc).__name__}: {exc}). This is a bug: "
+                "please report it with the command you ran; --debug shows the traceback.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES_HELP,
+)
+@click.version_option(__version__, "--version", prog_name="inspectx")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Convert, validate and inspect cross-border inspection certificates.
+
+    \b
+    Examples:
+      inspectx convert report.json --to xml -o report.xml
+      inspectx convert certs/ --to xml --output-dir out/
+      inspectx validate certs/*.json certs/*.xml
+      inspectx validate report.xml --format json | jq .summary
+      inspectx inspect report.xml
+      cat report.xml | inspectx convert - > report.json
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _max_bytes_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--max-bytes",
+        type=click.IntRange(min=1),
+        default=DEFAULT_MAX_BYTES,
+        show_default=True,
+        help="Refuse inputs larger than this.",
+    )(f)
+
+
+def _limits(max_bytes: int) -> Any:
+    from inspectx.formats import Limits
+
+    return Limits(max_bytes=max_bytes)
+
+
+# --- convert ---------------------------------------------------------------------------
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("inputs", nargs=-1, required=True, metavar="IN...")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["json", "xml"]),
+    help="Output format (default: the other one).",
+)
+@click.option("-o", "--output", help="Output file for a single input ('-' for stdout).")
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    help="Write each output here, named after its input; needed for several inputs.",
+)
+@click.option("--force", is_flag=True, help="Replace existing outputs (never an input).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_max_bytes_option
+def convert(
+    inputs: tuple[str, ...],
+    target: str | None,
+    output: str | None,
+    output_dir: str | None,
+    force: bool,
+    quiet: bool,
+    max_bytes: int,
+) -> None:
+    """Convert certificates between inspectx JSON and inspectx XML, losslessly.
+
+    The input format is detected from the content; IN may be files, directories
+    (their *.json and *.xml files) or - for standard input. One input without
+    -o goes to standard output. Outputs are written atomically and never
+    replace an input.
+
+    \b
+    Examples:
+      inspectx convert report.json -o report.xml
+      inspectx convert report.xml --to json > report.json
+      inspectx convert certs/ --to xml --output-dir xml/
+    """
+    from inspectx._io import ensure_not_an_input, expand_inputs, read_input, write_atomic
+    from inspectx.errors import InspectxError
+    from inspectx.validation import SchemaValidators, convert_bytes
+
+    items = list(expand_inputs(inputs))
+    batch = len(items) != 1 or any(os.path.isdir(i) for i in inputs)
+    if output and output_dir:
+        raise click.UsageError("give either -o or --output-dir, not both")
+    if batch and output:
+        raise click.UsageError("-o takes a single input; use --output-dir for several")
+    if batch and not output_dir:
+        raise click.UsageError("several inputs need --output-dir")
+    if output_dir and any(i.is_stdin for i in items):
+        raise click.UsageError("standard input (-) cannot be written to --output-dir; use -o")
+    if not items:
+        raise click.UsageError("no .json or .xml files found in the inputs given")
+
+    err_style = _Style(sys.stderr)
+    limits = _limits(max_bytes)
+    validators = SchemaValidators()
+    codes: list[int] = []
+    planned: set[str] = set()
+    if output_dir:
+        os.makedirs(output_dir, exist_ok=True)
+    for item in items:
+        try:
+            destination = _destination(item, output, output_dir, target)
+            if destination is not None:
+                ensure_not_an_input(destination, items)
+                key = os.path.realpath(destination)
+                if key in planned:
+                    from inspectx.errors import OutputError
+
+                    raise OutputError(
+                        "output.collision",
+                        f"two inputs would both be written to {destination}",
+                        hint="convert them into separate output directories",
+                    )
+                planned.add(key)
+                if os.path.lexists(destination) and not force:
+                    from inspectx.errors import OutputError
+
+                    raise OutputError(
+                        "output.exists",
+                        f"{destination} already exists",
+                        hint="give --force to replace it, or choose another output",
+                    )
+            data = read_input(item, max_bytes)
+            _fmt, out = convert_bytes(
+                data,
+                target,  # type: ignore[arg-type]
+                limits=limits,
+                validators=validators,
+            )
+            if destination is None:
+                sys.stdout.buffer.write(out)
+                sys.stdout.buffer.flush()
+            else:
+                write_atomic(destination, out, force=force)
+                if not quiet:
+                    click.echo(f"{_safe_name(item.path)} -> {_safe_name(destination)}", err=True)
+            codes.append(EXIT_OK)
+        except InspectxError as exc:
+            for line in _error_lines(item.path, exc, err_style):
+                click.echo(line, err=True)
+            codes.append(_exit_code_for(exc))
+    if batch and not quiet:
+        failed = sum(1 for c in codes if c != EXIT_OK)
+        click.echo(f"{len(codes) - failed} converted, {failed} failed", err=True)
+    sys.exit(_worst(codes))
+
+
+def _exit_code_for(exc: InspectxError) -> int:
+    from inspectx.errors import OutputError
+
+    if isinstance(exc, OutputError) or exc.code.startswith("input."):
+        return EXIT_OPERATIONAL
+    return EXIT_INVALID
+
+
+def _destination(
+    item: InputFile, output: str | None, output_dir: str | None, target: str | None
+) -> str | None:
+    if output_dir:
+        stem, _ = os.path.splitext(item.relative)
+        suffix = target or _other_suffix(item.path)
+        path = os.path.join(output_dir, f"{stem}.{suffix}")
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        return path
+    if output and output != "-":
+        return output
+    return None
+
+
+def _other_suffix(path: str) -> str:
+    # only used to name outputs in --output-dir when --to is not given
+    return "xml" if path.lower().endswith(".json") else "json"
+
+
+# --- validate -------------------------------------------------------------------------
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("inputs", nargs=-1, required=True, metavar="IN...")
+@click.option(
+    "--format",
+    "out_format",
+    type=click.Choice(["text", "json", "jsonl"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (one object) or jsonl (a line per input, then a summary).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show details for valid inputs too.")
+@_max_bytes_option
+def validate(inputs: tuple[str, ...], out_format: str, verbose: bool, max_bytes: int) -> None:
+    """Check certificates: well-formed, safe, and valid against the published schema.
+
+    \b
+    Examples:
+      inspectx validate report.json
+      inspectx validate certs/ --format jsonl > results.jsonl
+    """
+    from inspectx._io import expand_inputs, read_input
+    from inspectx.errors import InspectxError
+    from inspectx.validation import SchemaValidators, validate_bytes
+
+    limits = _limits(max_bytes)
+    validators = SchemaValidators()
+    style = _Style(sys.stdout)
+    reports: list[dict[str, Any]] = []
+    codes: list[int] = []
+    entry: dict[str, Any]
+    items = list(expand_inputs(inputs))
+    if not items:
+        raise click.UsageError("no .json or .xml files found in the inputs given")
+    for item in items:
+        try:
+            data = read_input(item, max_bytes)
+        except InspectxError as exc:
+            if exc.code.startswith("input."):
+                entry = {"source": item.path, "verdict": "ERROR", "error": exc.as_dict()}
+            else:
+                entry = _report_for_error(item.path, exc)
+        else:
+            report = validate_bytes(data, source=item.path, limits=limits, validators=validators)
+            entry = report.as_dict()
+            if verbose and report.certificate is not None:
+                entry["summary"] = _summary_line(report)
+        codes.append(_VERDICT_EXIT[entry["verdict"]])
+        _emit(entry, out_format, style, verbose)
+        reports.append(entry)
+    exit_code = _worst(codes)
+    counts = {
+        v: sum(1 for r in reports if r["verdict"] == v) for v in ("VALID", "INVALID", "ERROR")
+    }
+    summary = {"total": len(reports), **{k.lower(): n for k, n in counts.items()}}
+    if out_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "schema": REPORT_SCHEMA,
+                    "tool": {"name": "inspectx", "version": __version__},
+                    "documents": reports,
+                    "summary": summary,
+                    "exitCode": exit_code,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    elif out_format == "jsonl":
+        click.echo(json.dumps({"schema": REPORT_SCHEMA, "summary": summary, "exitCode": exit_code}))
+    elif len(reports) > 1:
+        click.echo(
+            f"{summary['total']} checked: {summary['valid']} valid, {summary['invalid']} invalid"
+            + (f", {summary['error']} unreadable" if summary["error"] else "")
+        )
+    sys.exit(exit_code)
+
+
+_VERDICT_EXIT = {"VALID": EXIT_OK, "INVALID": EXIT_INVALID, "ERROR": EXIT_OPERATIONAL}
+
+
+def _report_for_error(source: str, exc: InspectxError) -> dict[str, Any]:
+    finding = {"code": exc.code, "severity": "error", "layer": "format", "message": exc.message}
+    if exc.hint:
+        finding["hint"] = exc.hint
+    if exc.location:
+        finding["location"] = exc.location
+    return {"source": source, "verdict": "INVALID", "findings": [finding]}
+
+
+def _summary_line(report: DocumentReport) -> str:
+    cert = report.certificate
+    assert cert is not None
+    return (
+        f"{cert.document_type.value} {cert.number.value} by {cert.issuer.name}: "
+        f"{len(cert.products)} products, {len(cert.tests)} tests, "
+        f"conclusion {cert.conclusion.outcome}"
+    )
+
+
+def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) -> None:
+    if out_format == "jsonl":
+        click.echo(json.dumps({"schema": REPORT_SCHEMA, **entry}, ensure_ascii=False))
+        return
+    if out_format != "text":
+        return
+    name = _safe_name(entry["source"])
+    verdict = entry["verdict"]
+    if verdict == "VALID":
+        fmt = {"json": "inspectx JSON", "xml": "inspectx XML"}.get(entry.get("format", ""), "")
+        click.echo(f"{style('✔ VALID', fg='green')}    {name} ({fmt})")
+        if verbose and "summary" in entry:
+            click.echo(f"  {entry['summary']}")
+        return
+    if verdict == "ERROR":
+        err = entry["error"]
+        click.echo(f"{style('! ERROR', fg='yellow')}    {name}: {err['message']}")
+        if err.get("hint"):
+            click.echo(f"  hint: {err['hint']}")
+        return
+    click.echo(f"{style('✖ INVALID', fg='red')}  {name}")
+    for finding in entry["findings"]:
+        where = f" at {finding['location']}" if finding.get("location") else ""
+        click.echo(f"  {finding['code']}{where}: {finding['message']}")
+        if finding.get("hint"):
+            click.echo(f"    hint: {finding['hint']}")
+
+
+# --- inspect ----------------------------------------------------------------------------
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("input_path", metavar="IN")
+@click.option(
+    "--format",
+    "out_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@_max_bytes_option
+def inspect(input_path: str, out_format: str, max_bytes: int) -> None:
+    """Say what a document is, in plain words: kind, issuer, products, tests, digest.
+
+    \b
+    Examples:
+      inspectx inspect report.xml
+      inspectx inspect report.json --format json
+    """
+    from inspectx._io import InputFile, read_input
+    from inspectx.errors import InspectxError
+    from inspectx.validation import validate_bytes
+
+    try:
+        data = read_input(InputFile(input_path, input_path), max_bytes)
+    except InspectxError as exc:
+        for line in _error_lines(input_path, exc, _Style(sys.stderr)):
+            click.echo(line, err=True)
+        sys.exit(_exit_code_for(exc))
+    report = validate_bytes(data, source=input_path, limits=_limits(max_bytes))
+    description = _describe(report, len(data))
+    if out_format == "json":
+        click.echo(
+            json.dumps(
+                {"schema": "inspectx.inspect/1", **description}, indent=2, ensure_ascii=False
+            )
+        )
+    else:
+        _print_description(description, report)
+    sys.exit(EXIT_OK if report.certificate is not None else EXIT_INVALID)
+
+
+def _describe(report: DocumentReport, size: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"source": report.source, "bytes": size, "sha256": report.sha256}
+    names = {"json": "inspectx JSON certificate", "xml": "inspectx XML certificate"}
+    out["kind"] = names.get(report.format or "", "unknown")
+    cert = report.certificate
+    if cert is None:
+        out["valid"] = False
+        out["findings"] = [f.as_dict() for f in report.findings]
+        return out
+    outcomes: dict[str, int] = {}
+    for test in cert.tests:
+        outcomes[test.outcome.value] = outcomes.get(test.outcome.value, 0) + 1
+    failing = [
+        f"{t.parameter.name} ({t.method.standard})" for t in cert.tests if t.outcome.value == "fail"
+    ]
+    out.update(
+        {
+            "valid": True,
+            "id": cert.id,
+            "number": cert.number.value,
+            "documentType": cert.document_type.value,
+            "status": cert.status.value,
+            "issuedAt": cert.issued_at.isoformat(),
+            "issuer": cert.issuer.name,
+            "issuerCountry": cert.issuer.address.country_code if cert.issuer.address else None,
+            "products": [p.name for p in cert.products],
+            "tests": {"total": len(cert.tests), **outcomes},
+            "failingTests": failing,
+            "conclusion": cert.conclusion.outcome.value,
+            "validUntil": cert.valid_until.isoformat() if cert.valid_until else None,
+            "proofs": 0,
+        }
+    )
+    return out
+
+
+def _print_description(d: dict[str, Any], report: DocumentReport) -> None:
+    click.echo(f"{_safe_name(d['source'])}: {d['kind']}, {d['bytes']} bytes")
+    click.echo(f"  sha-256     {d['sha256']}")
+    if not d["valid"]:
+        click.echo("  not a valid inspectx certificate:")
+        for f in report.findings:
+            where = f" at {f.location}" if f.location else ""
+            click.echo(f"    {f.code}{where}: {f.message}")
+        return
+    kind = d["documentType"].replace("-", " ")
+    country = f" ({d['issuerCountry']})" if d["issuerCountry"] else ""
+    products = d["products"]
+    shown = ", ".join(products[:3]) + (
+        f", and {len(products) - 3} more" if len(products) > 3 else ""
+    )
+    tests = d["tests"]
+    breakdown = ", ".join(f"{n} {k}" for k, n in tests.items() if k != "total")
+    rows = [
+        ("what", f"a {kind} ({d['status']}), number {d['number']}"),
+        ("id", d["id"]),
+        ("issued", f"{d['issuedAt']} by {d['issuer']}{country}"),
+        ("valid until", d["validUntil"] or "not stated"),
+        ("products", f"{len(products)}: {shown}"),
+        ("tests", f"{tests['total']}: {breakdown}"),
+        ("conclusion", d["conclusion"]),
+        ("signatures", "none: this document is not signed"),
+    ]
+    for label, value in rows:
+        click.echo(f"  {label:<11} {value}")
+    for failing in d["failingTests"]:
+        click.echo(f"  failed      {failing}")
