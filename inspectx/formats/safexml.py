@@ -110,6 +110,8 @@ def _declares_utf8(head: bytes) -> bool:
 
 def _syntax_code(message: str) -> str:
     lowered = message.lower()
+    if "utf-8" in lowered or "encoding" in lowered or "char 0x" in lowered:
+        return "format.encoding-not-utf8"
     if "amplification" in lowered or "entity" in lowered:
         return "format.xml.entity-forbidden"
     if "depth" in lowered:
