@@ -492,6 +492,28 @@ def measure(
     }
 
 
+def profile(ops: dict[str, Callable[[], Any]], n: int, top: int = 20) -> None:
+    """cProfile each operation over ``n`` calls; print the top functions by own and total time.
+
+    (cProfile inflates the share of Python-level code against C calls; use it to rank the
+    hot spots, and the timed run for the figures.)
+    """
+    import cProfile
+    import pstats
+
+    for name, fn in ops.items():
+        fn()
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(n):
+            fn()
+        prof.disable()
+        print(f"\n===== {name}: {n} calls under cProfile =====")
+        stats = pstats.Stats(prof, stream=sys.stdout).strip_dirs()
+        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(top)
+
+
 def ratios(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     out = {}
     for direction in ("JSON->XML", "XML->JSON"):
@@ -616,6 +638,15 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help=f"exit 1 when a ratio is below {TARGET_RATIO:g}x"
     )
     ap.add_argument("--no-pin", action="store_true", help="do not pin the process to one CPU")
+    ap.add_argument(
+        "--profile",
+        metavar="N",
+        type=int,
+        nargs="?",
+        const=20,
+        help="instead of timing, run each inspectx operation N times (20) under cProfile and "
+        "print where the time goes",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.repeats = min(args.repeats, 2)
@@ -638,6 +669,9 @@ def main(argv: list[str] | None = None) -> int:
     except Gate as exc:
         print(f"correctness gate failed: {exc}", file=sys.stderr)
         return 2
+    if args.profile:
+        profile({k: v for k, v in ops.items() if k.startswith("inspectx")}, args.profile)
+        return 0
     results = measure(ops, args.repeats, args.target, args.quick)
     rat = ratios(results)
     env["loadavg_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None

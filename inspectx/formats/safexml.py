@@ -72,8 +72,11 @@ def parse_xml(
         root = etree.fromstring(data, parser or make_parser())
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (0, 0)
+        code = _syntax_code(str(exc))
+        if code == "format.xml.entity-forbidden" and b"<!DOCTYPE" in data:
+            code = "format.xml.dtd-forbidden"
         raise InputError(
-            _syntax_code(str(exc)),
+            code,
             f"not well-formed XML: {exc.msg}",
             hint="check the file is complete, well-formed UTF-8 XML",
             location=f"line {line}, column {col}",
