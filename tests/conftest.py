@@ -34,3 +34,42 @@ def run_cli(
         timeout=60,
         check=False,
     )
+
+
+def minimal_certificate_data(**overrides: object) -> dict[str, object]:
+    """A small valid certificate as JSON data, for tests that need one quickly."""
+    data: dict[str, object] = {
+        "id": "urn:uuid:00000000-0000-4000-8000-000000000001",
+        "number": {"value": "R-1"},
+        "documentType": "test-report",
+        "status": "issued",
+        "issuedAt": "2026-01-02T03:04:05+08:00",
+        "issuer": {"name": "Lab 检测中心", "address": {"countryCode": "CN"}},
+        "products": [{"seq": 1, "name": "Toy"}],
+        "tests": [
+            {
+                "id": "t1",
+                "parameter": {"name": "Lead"},
+                "method": {"standard": "EN 71-3"},
+                "results": [{"value": "0.050", "unit": "NA"}],
+                "outcome": "pass",
+            }
+        ],
+        "conclusion": {"outcome": "pass"},
+    }
+    data.update(overrides)
+    return data
+
+
+def json_bytes(data: object) -> bytes:
+    import json
+
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+@pytest.fixture
+def cert_json(tmp_path: Path) -> Path:
+    """A valid inspectx JSON certificate file in a fresh directory."""
+    path = tmp_path / "cert.json"
+    path.write_bytes(json_bytes(minimal_certificate_data()))
+    return path

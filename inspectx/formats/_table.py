@@ -151,6 +151,7 @@ def _e(attr: str, name: str, enum_cls: type, **card: Unpack[_Card]) -> Field:
 def _r(attr: str, name: str, cls: type, **card: Unpack[_Card]) -> Field:
     return Field(attr, name, Kind.RECORD, target=cls, **card)
 
+
 _RECORDS: tuple[Record, ...] = (
     Record(m.Text, "Text", (_s("value", "value", **REQ), _s("lang", "lang", LANGUAGE)), "value"),
     Record(

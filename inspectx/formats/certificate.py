@@ -15,7 +15,7 @@ from lxml import etree
 from inspectx.errors import InputError, ModelError
 from inspectx.formats import _tree
 from inspectx.formats._bind import bind, unbind
-from inspectx.formats._table import CERTIFICATE_NS, ROOT_ELEMENT
+from inspectx.formats._table import CERTIFICATE_NS, RECORDS, ROOT_ELEMENT, Kind, Record
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 from inspectx.formats.safejson import load_json
 from inspectx.formats.safexml import parse_xml
@@ -33,6 +33,7 @@ __all__ = [
     "pointer_to_xpath",
     "read_json_data",
     "read_xml_data",
+    "xpath_of",
 ]
 
 Format = Literal["json", "xml"]
@@ -127,23 +128,39 @@ def dump_xml(cert: Certificate) -> bytes:
     return data_to_xml_bytes(certificate_to_data(cert))
 
 
+def xpath_of(el: etree._Element) -> str:
+    """A readable XPath for an element of an inspectx certificate, with its line.
+
+    Repeatable fields carry their 1-based position (``/certificate/tests[2]/outcome``).
+    """
+    chain = [*reversed(list(el.iterancestors())), el]
+    steps = [f"/{etree.QName(chain[0]).localname}"]
+    rec: Record | None = RECORDS[Certificate]
+    for node in chain[1:]:
+        name = etree.QName(node).localname
+        f = rec.field(name) if rec is not None else None
+        if f is not None and f.repeated:
+            position = 1 + sum(1 for s in node.itersiblings(preceding=True) if s.tag == node.tag)
+            steps.append(f"/{name}[{position}]")
+        else:
+            steps.append(f"/{name}")
+        rec = RECORDS[f.target] if f is not None and f.kind is Kind.RECORD and f.target else None
+    return "".join(steps) + f" (line {el.sourceline})"
+
+
 def pointer_to_xpath(root: etree._Element, pointer: str) -> str:
     """Turn a JSON Pointer into the XPath (with line number) of the same node."""
     el = root
-    steps = [f"/{ROOT_ELEMENT}"]
     for raw in pointer.split("/")[1:]:
         token = raw.replace("~1", "/").replace("~0", "~")
         if token.isdigit():
             parent = el.getparent()
             siblings = [c for c in parent if c.tag == el.tag] if parent is not None else [el]
-            index = int(token)
-            if index < len(siblings):
-                el = siblings[index]
-                steps[-1] = f"{steps[-1]}[{index + 1}]"
+            if int(token) < len(siblings):
+                el = siblings[int(token)]
             continue
         match = el.find(f"{{{CERTIFICATE_NS}}}{token}")
-        steps.append(f"/{token}")
         if match is None:
             break
         el = match
-    return "".join(steps) + f" (line {el.sourceline})"
+    return xpath_of(el)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from inspectx.formats.certificate import xpath_of
 from inspectx.formats.safexml import make_parser
 from inspectx.formats.schemagen import JSON_SCHEMA_FILE, XSD_FILE
 from inspectx.validation.report import Finding, Severity
@@ -155,16 +156,21 @@ class SchemaValidators:
                     layer="schema",
                     message=entry.message.replace("{urn:inspectx:certificate:1}", ""),
                     hint=_hint(code),
-                    location=f"{_strip_prefixes(entry.path)} (line {entry.line})",
+                    location=_locate(root, entry.path, entry.line),
                 )
             )
         return findings
 
 
-def _strip_prefixes(path: str | None) -> str:
-    if not path:
-        return "/"
-    return "/".join(step.split(":", 1)[-1] for step in path.split("/"))
+def _locate(root: etree._Element, path: str | None, line: int) -> str:
+    """Turn libxml2's positional path (``/*/*[8]/*[5]``) into a readable one."""
+    try:
+        found = root.getroottree().xpath(path) if path else []
+    except etree.XPathError:
+        found = []
+    if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+        return xpath_of(found[0])
+    return f"{path or '/'} (line {line})"
 
 
 def _xsd_code(type_name: str, message: str) -> str:
