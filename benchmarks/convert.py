@@ -69,6 +69,7 @@ if str(REPO) not in sys.path:
 from lxml import etree  # noqa: E402
 
 from inspectx import model as m  # noqa: E402
+from inspectx.errors import InspectxError  # noqa: E402
 from inspectx.formats.certificate import read_xml_data  # noqa: E402
 from inspectx.formats.safexml import make_parser  # noqa: E402
 from inspectx.validation import convert_bytes, default_validators, render  # noqa: E402
@@ -399,12 +400,12 @@ def build_ops(cert: m.Certificate) -> tuple[dict[str, Callable[[], bytes]], dict
     )
     # ... and so does inspectx (sanity: the same broken documents)
     check(
-        _raises(lambda: convert_bytes(bad_xml, "json"), Exception),
+        _raises(lambda: convert_bytes(bad_xml, "json"), InspectxError),
         "inspectx accepted an invalid XML document",
     )
     bad_ix_json = json_bytes.replace(b'"outcome": "pass"', b'"outcome": "maybe"', 1)
     check(
-        _raises(lambda: convert_bytes(bad_ix_json, "xml"), Exception),
+        _raises(lambda: convert_bytes(bad_ix_json, "xml"), InspectxError),
         "inspectx accepted an invalid JSON document",
     )
 
