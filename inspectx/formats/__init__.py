@@ -8,6 +8,7 @@ from __future__ import annotations
 from inspectx.formats.certificate import (
     Format,
     certificate_from_data,
+    certificate_from_element,
     certificate_to_data,
     data_to_json_bytes,
     data_to_xml_bytes,
@@ -17,6 +18,8 @@ from inspectx.formats.certificate import (
     pointer_to_xpath,
     read_json_data,
     read_xml_data,
+    read_xml_root,
+    xpath_of,
 )
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 from inspectx.formats.safejson import load_json
@@ -27,6 +30,7 @@ __all__ = [
     "Format",
     "Limits",
     "certificate_from_data",
+    "certificate_from_element",
     "certificate_to_data",
     "data_to_json_bytes",
     "data_to_xml_bytes",
@@ -39,4 +43,6 @@ __all__ = [
     "pointer_to_xpath",
     "read_json_data",
     "read_xml_data",
+    "read_xml_root",
+    "xpath_of",
 ]

@@ -186,7 +186,7 @@ _RECORDS: tuple[Record, ...] = (
         (
             _s("lines", "lines", **R),
             _s("city", "city"),
-            _s("postcode", "postcode", TOKEN),
+            _s("postcode", "postcode"),
             _s("subdivision", "subdivision", TOKEN),
             _s("country_code", "countryCode", COUNTRY, **REQ),
         ),
@@ -194,7 +194,7 @@ _RECORDS: tuple[Record, ...] = (
     Record(
         m.Contact,
         "Contact",
-        (_s("person_name", "personName"), _s("email", "email", EMAIL), _s("phone", "phone", TOKEN)),
+        (_s("person_name", "personName"), _s("email", "email", EMAIL), _s("phone", "phone")),
     ),
     Record(
         m.Party,

@@ -7,15 +7,16 @@ output of each is deterministic (DESIGN §2, rules 1-6).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
+import orjson
 from lxml import etree
 
 from inspectx.errors import InputError, ModelError
 from inspectx.formats import _tree
-from inspectx.formats._bind import bind, unbind
+from inspectx.formats._bind import bind, bind_element, unbind
 from inspectx.formats._table import CERTIFICATE_NS, RECORDS, ROOT_ELEMENT, Kind, Record
+from inspectx.formats._xmlwriter import write_xml
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 from inspectx.formats.safejson import load_json
 from inspectx.formats.safexml import parse_xml
@@ -24,6 +25,7 @@ from inspectx.model import Certificate
 __all__ = [
     "Format",
     "certificate_from_data",
+    "certificate_from_element",
     "certificate_to_data",
     "data_to_json_bytes",
     "data_to_xml_bytes",
@@ -33,6 +35,7 @@ __all__ = [
     "pointer_to_xpath",
     "read_json_data",
     "read_xml_data",
+    "read_xml_root",
     "xpath_of",
 ]
 
@@ -71,12 +74,11 @@ def read_json_data(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
     return load_json(data, limits)
 
 
-def read_xml_data(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, etree._Element]:
-    """Safely parse inspectx XML bytes; return its JSON data and the parsed root.
+def read_xml_root(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
+    """Safely parse inspectx XML bytes and return the root element.
 
-    The conversion is structural and total: schema-invalid XML yields JSON data
-    that the JSON Schema rejects too. Raises :class:`InputError` for
-    malformed or hostile input, or a root that is not an inspectx certificate.
+    Raises :class:`InputError` for malformed or hostile input, or a root that
+    is not an inspectx certificate.
     """
     root = parse_xml(data, limits)
     if root.tag != f"{{{CERTIFICATE_NS}}}{ROOT_ELEMENT}":
@@ -86,7 +88,31 @@ def read_xml_data(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, et
             hint=f'expected <{ROOT_ELEMENT} xmlns="{CERTIFICATE_NS}">',
             location=f"/{etree.QName(root).localname} (line {root.sourceline})",
         )
+    return root
+
+
+def read_xml_data(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[Any, etree._Element]:
+    """Safely parse inspectx XML bytes; return its JSON data and the parsed root.
+
+    The conversion is structural and total: schema-invalid XML yields JSON data
+    that the JSON Schema rejects too. Raises as :func:`read_xml_root` does.
+    """
+    root = read_xml_root(data, limits)
     return _tree.element_to_data(root), root
+
+
+def certificate_from_element(root: etree._Element) -> Certificate:
+    """Bind an XSD-valid ``<certificate>`` element to a :class:`Certificate`.
+
+    Raises :class:`ModelError` located by XPath for a value the model cannot hold.
+    """
+    try:
+        cert: Certificate = bind_element(Certificate, root)
+    except ModelError as exc:
+        if exc.location:
+            exc.location = pointer_to_xpath(root, exc.location)
+        raise
+    return cert
 
 
 def certificate_from_data(data: Any) -> Certificate:
@@ -107,15 +133,19 @@ def certificate_to_data(cert: Certificate) -> dict[str, Any]:
 
 
 def data_to_json_bytes(data: Any) -> bytes:
-    """Deterministic inspectx JSON: UTF-8, two-space indent, final newline."""
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """Deterministic inspectx JSON: UTF-8, two-space indent, final newline.
+
+    The bytes are those of ``json.dumps(data, indent=2, ensure_ascii=False)``
+    plus a newline; orjson writes them about twenty times faster.
+    """
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def data_to_xml_bytes(data: Any) -> bytes:
-    """Deterministic inspectx XML: UTF-8, two-space indent, final newline."""
-    root = _tree.data_to_element(data)
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+    """Deterministic inspectx XML for schema-valid JSON data: UTF-8, two-space
+    indent, final newline. (For data that may be invalid, see
+    :func:`inspectx.formats._tree.data_to_element`.)"""
+    return write_xml(data)
 
 
 def dump_json(cert: Certificate) -> bytes:

@@ -9,17 +9,17 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from inspectx.errors import InputError, InspectxError, ModelError, SchemaInvalid
+from inspectx.errors import InputError, InspectxError, SchemaInvalid
 from inspectx.formats.certificate import (
     Format,
     certificate_from_data,
+    certificate_from_element,
     certificate_to_data,
     data_to_json_bytes,
     data_to_xml_bytes,
     detect_format,
-    pointer_to_xpath,
     read_json_data,
-    read_xml_data,
+    read_xml_root,
 )
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 from inspectx.model import Certificate
@@ -49,11 +49,11 @@ class LoadedCertificate:
 
 
 def _parse(data: bytes, limits: Limits) -> tuple[Format, Any, Any]:
+    """(format, JSON data or None, XML root or None)."""
     fmt = detect_format(data)
     if fmt == "json":
         return fmt, read_json_data(data, limits), None
-    json_data, root = read_xml_data(data, limits)
-    return fmt, json_data, root
+    return fmt, None, read_xml_root(data, limits)
 
 
 def _schema_findings(
@@ -65,12 +65,9 @@ def _schema_findings(
 
 
 def _bind(fmt: Format, json_data: Any, root: Any) -> Certificate:
-    try:
+    if fmt == "json":
         return certificate_from_data(json_data)
-    except ModelError as exc:
-        if fmt == "xml" and exc.location:
-            exc.location = pointer_to_xpath(root, exc.location)
-        raise
+    return certificate_from_element(root)
 
 
 def read_certificate(

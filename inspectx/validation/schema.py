@@ -8,15 +8,18 @@ nothing a document names (``$schema``, ``xsi:schemaLocation``) is ever fetched.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
 from lxml import etree
 
+from inspectx.formats._table import RECORDS, Kind, Record
 from inspectx.formats.certificate import xpath_of
 from inspectx.formats.safexml import make_parser
 from inspectx.formats.schemagen import JSON_SCHEMA_FILE, XSD_FILE
+from inspectx.model import Certificate
 from inspectx.validation.report import Finding, Severity
 
 __all__ = ["SchemaValidators", "default_validators", "json_pointer", "load_json_schema"]
@@ -46,6 +49,22 @@ _REF_KIND_CODES = {
     "minItems": "schema.empty-array",
     "minimum": "schema.range",
     "maximum": "schema.range",
+}
+# the most basic defect at a location is reported first
+_PRIORITY = {
+    code: i
+    for i, code in enumerate(
+        [
+            "schema.type",
+            "schema.required",
+            "schema.unexpected-member",
+            "schema.empty-array",
+            "schema.enum",
+            "schema.pattern",
+            "schema.length",
+            "schema.range",
+        ]
+    )
 }
 _XSD_HINTS = {
     "schema.required": "add the missing element or attribute",
@@ -136,7 +155,7 @@ class SchemaValidators:
                         location=json_pointer(err.absolute_path),
                     )
                 )
-        findings.sort(key=lambda f: (f.location or "", f.code))
+        findings.sort(key=lambda f: (f.location or "", _PRIORITY.get(f.code, len(_PRIORITY))))
         return findings
 
     def xml_is_valid(self, root: etree._Element) -> bool:
@@ -148,7 +167,8 @@ class SchemaValidators:
             return []
         findings = []
         for entry in self._xsd.error_log:  # type: ignore[attr-defined]
-            code = _xsd_code(entry.type_name, entry.message)
+            el = _element_at(root, entry.path)
+            code = _xsd_code(entry.type_name, entry.message, el)
             findings.append(
                 Finding(
                     code=code,
@@ -156,27 +176,56 @@ class SchemaValidators:
                     layer="schema",
                     message=entry.message.replace("{urn:inspectx:certificate:1}", ""),
                     hint=_hint(code),
-                    location=_locate(root, entry.path, entry.line),
+                    location=xpath_of(el) if el is not None else f"/ (line {entry.line})",
                 )
             )
         return findings
 
 
-def _locate(root: etree._Element, path: str | None, line: int) -> str:
-    """Turn libxml2's positional path (``/*/*[8]/*[5]``) into a readable one."""
+def _element_at(root: etree._Element, path: str | None) -> etree._Element | None:
+    """The element libxml2's positional path (``/*/*[8]/*[5]``) names."""
     try:
         found = root.getroottree().xpath(path) if path else []
     except etree.XPathError:
-        found = []
+        return None
     if isinstance(found, list) and found and isinstance(found[0], etree._Element):
-        return xpath_of(found[0])
-    return f"{path or '/'} (line {line})"
+        return found[0]
+    return None
 
 
-def _xsd_code(type_name: str, message: str) -> str:
-    if "MISSING" in type_name or "Missing child" in message or "is required but missing" in message:
+def _record_of(el: etree._Element) -> Record | None:
+    """The field-table record an element of a certificate is an instance of."""
+    chain = [*reversed(list(el.iterancestors())), el]
+    rec: Record | None = RECORDS[Certificate]
+    for node in chain[1:]:
+        f = rec.field(etree.QName(node).localname) if rec is not None else None
+        rec = RECORDS[f.target] if f is not None and f.kind is Kind.RECORD and f.target else None
+    return rec
+
+
+_EXPECTED = re.compile(r"Expected is (?:one of )?\( ([^)]*) \)")
+
+
+def _missing_required(parent: etree._Element | None, message: str) -> bool:
+    """Whether an XSD "not expected" message is really about an absent required element."""
+    match = _EXPECTED.search(message)
+    rec = _record_of(parent) if parent is not None else None
+    if match is None or rec is None or parent is None:
+        return False
+    present = {etree.QName(c).localname for c in parent}
+    expected = {name.split("}")[-1].strip() for name in match.group(1).split(",")}
+    return any(f.required and f.name in expected and f.name not in present for f in rec.fields)
+
+
+def _xsd_code(type_name: str, message: str, el: etree._Element | None) -> str:
+    if "Missing child" in message or "is required but missing" in message:
         return "schema.required"
-    if "not expected" in message or "is not allowed" in message:
+    if "not expected" in message:
+        parent = el.getparent() if el is not None else None
+        return (
+            "schema.required" if _missing_required(parent, message) else "schema.unexpected-member"
+        )
+    if "is not allowed" in message:
         return "schema.unexpected-member"
     if "PATTERN" in type_name:
         return "schema.pattern"
