@@ -90,6 +90,12 @@ def _cases(secret: Path, port: int) -> dict[str, tuple[bytes, str]]:
             f'<!-- a < b --><!DOCTYPE r SYSTEM "{url}"><r/>'.encode(),
             "format.xml.dtd-forbidden",
         ),
+        "xsi-schema-location-to-listener": (
+            b"<certificate xmlns='urn:inspectx:certificate:1' "
+            b"xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' "
+            b"xsi:schemaLocation='urn:inspectx:certificate:1 " + url.encode() + b"'/>",
+            "format.xml.xsi-forbidden",
+        ),
         "stylesheet-pi-to-listener": (
             f'<?xml-stylesheet type="text/xsl" href="{url}"?><r/>'.encode(),
             "format.xml.not-inspectx",

@@ -98,3 +98,34 @@ def test_absent_is_absent_no_null_or_empty() -> None:
     data = certificate_to_data(cert)
     text = json.dumps(data)
     assert "null" not in text and '""' not in text and "[]" not in text
+
+
+@given(cert=certificates)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_fast_writers_and_binder_match_the_reference_paths(cert: object) -> None:
+    """The string XML writer, orjson and the direct XML binder are shortcuts;
+    they must give exactly what the lxml tree, json.dumps and bind() give."""
+    import json as stdjson
+
+    from inspectx.formats._bind import bind, bind_element
+    from inspectx.formats._tree import data_to_element, element_to_data
+    from inspectx.formats.certificate import data_to_json_bytes, data_to_xml_bytes
+    from inspectx.model import Certificate
+
+    data = certificate_to_data(cert)  # type: ignore[arg-type]
+    reference_root = data_to_element(data)
+    etree.indent(reference_root, space="  ")
+    reference_xml = etree.tostring(reference_root, xml_declaration=True, encoding="UTF-8") + b"\n"
+    assert data_to_xml_bytes(data) == reference_xml
+    assert data_to_json_bytes(data) == (stdjson.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+    parsed = etree.fromstring(reference_xml)
+    assert bind_element(Certificate, parsed) == bind(Certificate, element_to_data(parsed)) == cert
+
+
+def test_minus_zero_offset_is_refused() -> None:
+    from inspectx.errors import ModelError
+
+    data = minimal_certificate_data(issuedAt="2026-01-02T03:04:05-00:00")
+    with pytest.raises(ModelError) as info:
+        read_certificate(json_bytes(data))
+    assert info.value.location == "/issuedAt" and "unknown offset" in info.value.message

@@ -86,6 +86,8 @@ def _write(out: list[str], rec: Record, data: dict[str, Any], indent: str) -> No
                 out.append(
                     f"{indent}<{name}{attr_text}>{item[content].translate(_TEXT)}</{name}>\n"
                 )
+            elif not item:  # a record with every field absent, as libxml2 writes it
+                out.append(f"{indent}<{name}/>\n")
             else:
                 out.append(f"{indent}<{name}>\n")
                 _write(out, sub, item, inner)
