@@ -5,21 +5,34 @@
 library caller who skips validation still never gets a half-built model.
 ``unbind`` renders a model as JSON data following the serialisation rules of
 DESIGN §2 (table order, absent fields left out, decimals as strings).
+``bind_element`` builds the model straight from XSD-valid XML.
+
+Each record's fields are compiled once into a plan of converter functions, so
+the per-value work is one call, not a dispatch on the field kind.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from inspectx.errors import ModelError
-from inspectx.formats._table import MAX_INTEGER, RECORDS, Field, Kind, Record
+from inspectx.formats._table import CERTIFICATE_NS, MAX_INTEGER, RECORDS, XML_NS, Field, Kind
 
-__all__ = ["bind", "format_datetime", "format_decimal", "unbind"]
+__all__ = [
+    "bind",
+    "bind_element",
+    "format_datetime",
+    "format_decimal",
+    "parse_datetime",
+    "unbind",
+]
 
 # XML 1.0 cannot carry these code points, so no inspectx string may contain them.
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -27,6 +40,16 @@ _DATETIME = re.compile(
     r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(Z|([+-])(\d\d):(\d\d))$", re.ASCII
 )
 _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_XML_LANG = f"{{{XML_NS}}}lang"
+_MISSING = object()
+
+
+class _Bad(Exception):
+    """A leaf value the model cannot hold; the caller adds where it is."""
+
+    def __init__(self, message: str, hint: str = "", code: str = "model.invalid-value") -> None:
+        super().__init__(message)
+        self.message, self.hint, self.code = message, hint, code
 
 
 def _pointer(path: tuple[str | int, ...]) -> str:
@@ -42,99 +65,256 @@ def _fail(path: tuple[str | int, ...], message: str, hint: str = "") -> ModelErr
     )
 
 
-# --- JSON data -> model ----------------------------------------------------------
+def _at(path: tuple[str | int, ...], bad: _Bad) -> ModelError:
+    return ModelError(
+        bad.code,
+        bad.message,
+        hint=bad.hint or "validate the document against its schema (inspectx validate)",
+        location=_pointer(path),
+    )
+
+
+# --- leaf converters: wire text -> model value ----------------------------------------
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str or not value:
+        raise _Bad("expected a non-empty string")
+    if _NOT_XML_CHAR.search(value):
+        raise _Bad(
+            "the text contains a control character that XML cannot carry",
+            "remove control characters (U+0000–U+001F other than tab, LF, CR)",
+            "model.forbidden-character",
+        )
+    return value
+
+
+def _decimal(value: Any) -> Decimal:
+    if type(value) is not str or not _DECIMAL.match(value):
+        raise _Bad(f"{value!r} is not a decimal string", 'write e.g. "0.050"')
+    return Decimal(value)
+
+
+def _datetime(value: Any) -> datetime:
+    return parse_datetime(_text(value))
+
+
+def _date(value: Any) -> date:
+    text = _text(value)
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _Bad(f"{text!r} is not a calendar date (YYYY-MM-DD)") from None
+
+
+def _base64(value: Any) -> bytes:
+    text = _text(value)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise _Bad("not valid base64") from None
+    if base64.b64encode(raw).decode("ascii") != text:
+        raise _Bad("base64 is not in canonical form (padding, unused bits)")
+    return raw
+
+
+def _integer(value: Any) -> int:
+    if type(value) is float and value.is_integer():
+        value = int(value)  # JSON Schema counts 1.0 as an integer
+    if type(value) is not int or not 1 <= value <= MAX_INTEGER:
+        raise _Bad(f"expected an integer from 1 to {MAX_INTEGER}")
+    return value
+
+
+def _enum(cls: type[enum.Enum]) -> Callable[[Any], Any]:
+    members = {m.value: m for m in cls}
+    allowed = ", ".join(members)
+
+    def convert(value: Any) -> Any:
+        member = members.get(value) if type(value) is str else None
+        if member is None:
+            raise _Bad(f"{value!r} is not one of: {allowed}")
+        return member
+
+    return convert
+
+
+_IN: dict[Kind, Callable[[Any], Any]] = {
+    Kind.STRING: _text,
+    Kind.DECIMAL: _decimal,
+    Kind.DATETIME: _datetime,
+    Kind.DATE: _date,
+    Kind.BASE64: _base64,
+    Kind.INTEGER: _integer,
+}
+
+
+def _leaf_in(f: Field) -> Callable[[Any], Any]:
+    if f.kind is Kind.ENUM:
+        assert f.target is not None
+        return _enum(f.target)
+    return _IN[f.kind]
+
+
+# --- leaf converters: model value -> wire text -------------------------------------------
+
+
+def _model_error(f: Field, message: str, hint: str = "") -> ModelError:
+    return ModelError("model.invalid-value", f"{f.attr}: {message}", hint=hint)
+
+
+def _leaf_out(f: Field) -> Callable[[Any], Any]:
+    kind = f.kind
+    if kind is Kind.STRING:
+
+        def out(value: Any) -> Any:
+            if type(value) is not str or not value:
+                raise _model_error(
+                    f,
+                    "must be a non-empty string",
+                    "leave a field out (None or ()) instead of giving an empty string",
+                )
+            return value
+
+    elif kind is Kind.DECIMAL:
+
+        def out(value: Any) -> Any:
+            if type(value) is not Decimal:
+                raise _model_error(
+                    f,
+                    f"must be a Decimal, not {type(value).__name__}",
+                    'use Decimal("0.050"): floats lose the precision the lab reported',
+                )
+            return format_decimal(value)
+
+    elif kind is Kind.DATETIME:
+
+        def out(value: Any) -> Any:
+            if not isinstance(value, datetime):
+                raise _model_error(f, "must be a datetime")
+            return format_datetime(value)
+
+    elif kind is Kind.DATE:
+
+        def out(value: Any) -> Any:
+            if not isinstance(value, date) or isinstance(value, datetime):
+                raise _model_error(f, "must be a date")
+            return value.isoformat()
+
+    elif kind is Kind.ENUM:
+        target = f.target
+        assert target is not None
+
+        def out(value: Any) -> Any:
+            if type(value) is target:
+                return value.value  # type: ignore[attr-defined]
+            try:
+                return target(value).value
+            except ValueError:
+                raise _model_error(
+                    f,
+                    f"{value!r} is not a valid {target.__name__}",
+                    f"use a member of inspectx.model.{target.__name__}",
+                ) from None
+
+    elif kind is Kind.BASE64:
+
+        def out(value: Any) -> Any:
+            if not isinstance(value, bytes) or not value:
+                raise _model_error(f, "must be non-empty bytes")
+            return base64.b64encode(value).decode("ascii")
+
+    else:
+
+        def out(value: Any) -> Any:
+            if type(value) is not int:
+                raise _model_error(f, "must be an int")
+            return value
+
+    return out
+
+
+# --- plans -------------------------------------------------------------------------------
+
+# (wire name, attribute, repeated, required, nested class or None, leaf converter in, out)
+_Step = tuple[str, str, bool, bool, "type | None", Callable[[Any], Any], Callable[[Any], Any]]
+_PLANS: dict[type, tuple[_Step, ...]] = {}
+
+
+def _plan(cls: type) -> tuple[_Step, ...]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = tuple(
+            (
+                f.name,
+                f.attr,
+                f.repeated,
+                f.required,
+                f.target if f.kind is Kind.RECORD else None,
+                _leaf_in(f) if f.kind is not Kind.RECORD else _text,
+                _leaf_out(f) if f.kind is not Kind.RECORD else _text,
+            )
+            for f in RECORDS[cls].fields
+        )
+    return plan
+
+
+# --- JSON data -> model ----------------------------------------------------------------
 
 
 def bind(cls: type, data: Any, path: tuple[str | int, ...] = ()) -> Any:
     """Build an instance of the model class ``cls`` from JSON data."""
-    rec = RECORDS[cls]
-    if not isinstance(data, dict):
-        raise _fail(path, f"expected an object for {rec.name}")
+    if type(data) is not dict:
+        raise _fail(path, f"expected an object for {RECORDS[cls].name}")
     kwargs: dict[str, Any] = {}
-    for f in rec.fields:
-        if f.name not in data:
-            if f.required:
-                raise _fail(path, f"{rec.name} lacks the required member {f.name!r}")
+    for name, attr, repeated, required, sub, conv, _out in _plan(cls):
+        value = data.get(name, _MISSING)
+        if value is _MISSING:
+            if required:
+                raise _fail(path, f"{RECORDS[cls].name} lacks the required member {name!r}")
             continue
-        value = data[f.name]
-        p = (*path, f.name)
-        if f.repeated:
-            if not isinstance(value, list) or not value:
-                raise _fail(p, f"{f.name!r} must be a non-empty array")
-            kwargs[f.attr] = tuple(_bind_value(f, v, (*p, i)) for i, v in enumerate(value))
+        if repeated:
+            if type(value) is not list or not value:
+                raise _fail((*path, name), f"{name!r} must be a non-empty array")
+            if sub is not None:
+                kwargs[attr] = tuple(
+                    [bind(sub, item, (*path, name, i)) for i, item in enumerate(value)]
+                )
+            else:
+                try:
+                    kwargs[attr] = tuple([conv(item) for item in value])
+                except _Bad:
+                    for i, item in enumerate(value):
+                        try:
+                            conv(item)
+                        except _Bad as bad:
+                            raise _at((*path, name, i), bad) from None
+                    raise  # pragma: no cover - the loop above re-raises
+        elif sub is not None:
+            kwargs[attr] = bind(sub, value, (*path, name))
         else:
-            kwargs[f.attr] = _bind_value(f, value, p)
+            try:
+                kwargs[attr] = conv(value)
+            except _Bad as bad:
+                raise _at((*path, name), bad) from None
     if len(data) > len(kwargs):
-        for name in data:
-            if rec.field(name) is None:
-                raise _fail((*path, name), f"{rec.name} has no member {name!r}")
+        record = RECORDS[cls]
+        for member in data:
+            if record.field(member) is None:
+                raise _fail((*path, member), f"{record.name} has no member {member!r}")
     return cls(**kwargs)
-
-
-def _bind_value(f: Field, value: Any, path: tuple[str | int, ...]) -> Any:
-    kind = f.kind
-    if kind is Kind.RECORD:
-        assert f.target is not None
-        return bind(f.target, value, path)
-    if kind is Kind.INTEGER:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_INTEGER:
-            raise _fail(path, f"expected an integer from 1 to {MAX_INTEGER}")
-        return value
-    if not isinstance(value, str) or not value:
-        raise _fail(path, "expected a non-empty string")
-    if _NOT_XML_CHAR.search(value):
-        raise ModelError(
-            "model.forbidden-character",
-            "the text contains a control character that XML cannot carry",
-            hint="remove control characters (U+0000–U+001F other than tab, LF, CR)",
-            location=_pointer(path),
-        )
-    if kind is Kind.STRING:
-        return value
-    if kind is Kind.DECIMAL:
-        if not _DECIMAL.match(value):
-            raise _fail(path, f"{value!r} is not a decimal string", 'write e.g. "0.050"')
-        return Decimal(value)
-    if kind is Kind.DATETIME:
-        return parse_datetime(value, path)
-    if kind is Kind.DATE:
-        try:
-            return date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
-        except ValueError:
-            raise _fail(path, f"{value!r} is not a calendar date (YYYY-MM-DD)") from None
-    if kind is Kind.ENUM:
-        assert f.target is not None
-        try:
-            return f.target(value)
-        except ValueError:
-            allowed = ", ".join(str(e.value) for e in f.target)  # type: ignore[attr-defined]
-            raise _fail(path, f"{value!r} is not one of: {allowed}") from None
-    if kind is Kind.BASE64:
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise _fail(path, "not valid base64") from None
-        if base64.b64encode(raw).decode("ascii") != value:
-            raise _fail(path, "base64 is not in canonical form (padding, unused bits)")
-        return raw
-    raise AssertionError(kind)  # pragma: no cover
-
-
-def _bad_date(value: str) -> date:
-    raise ValueError(value)
 
 
 def parse_datetime(value: str, path: tuple[str | int, ...] = ()) -> datetime:
     """An aware datetime from RFC 3339 text with an explicit offset."""
     m = _DATETIME.match(value)
     if not m:
-        raise _fail(path, f"{value!r} is not an RFC 3339 date-time with an offset")
+        raise _Bad(f"{value!r} is not an RFC 3339 date-time with an offset")
     y, mo, d, h, mi, s, frac, z, sign, oh, om = m.groups()
     if z == "-00:00":
-        raise _fail(
-            path,
+        raise _Bad(
             f"{value!r} has the offset -00:00, which RFC 3339 reserves for an unknown offset",
             "give the offset at which the time was recorded (Z for UTC)",
         )
@@ -149,10 +329,10 @@ def parse_datetime(value: str, path: tuple[str | int, ...] = ()) -> datetime:
             int((frac or "0").ljust(6, "0")), tzinfo=tz,
         )  # fmt: skip
     except ValueError as exc:
-        raise _fail(path, f"{value!r} is not a valid date-time: {exc}") from None
+        raise _Bad(f"{value!r} is not a valid date-time: {exc}") from None
 
 
-# --- model -> JSON data ----------------------------------------------------------
+# --- model -> JSON data ----------------------------------------------------------------
 
 
 def format_decimal(value: Decimal) -> str:
@@ -179,9 +359,10 @@ def format_datetime(value: datetime) -> str:
             "offsets must be whole minutes",
             hint="RFC 3339 offsets are ±HH:MM",
         )
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.year < 1000:
-        text = f"{value.year:04d}" + text[text.index("-") :]
+    text = (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+        f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    )
     if value.microsecond:
         text += f".{value.microsecond:06d}".rstrip("0")
     if not offset:
@@ -192,98 +373,61 @@ def format_datetime(value: datetime) -> str:
     return f"{text}{sign}{hours:02d}:{mins:02d}"
 
 
-def unbind(obj: Any, rec: Record | None = None) -> dict[str, Any]:
+def unbind(obj: Any) -> dict[str, Any]:
     """JSON data for a model instance, in field-table order."""
-    rec = rec or RECORDS[type(obj)]
+    cls = type(obj)
     out: dict[str, Any] = {}
-    for f in rec.fields:
-        value = getattr(obj, f.attr)
-        if value is None:
-            if f.required:
+    for name, attr, repeated, required, sub, _conv, leaf_out in _plan(cls):
+        value = getattr(obj, attr)
+        if value is None or (repeated and not value and type(value) in (tuple, list)):
+            if required:
                 raise ModelError(
                     "model.missing-field",
-                    f"{rec.name}.{f.attr} is required",
-                    hint=f"set {f.attr} when building the {rec.cls.__name__}",
+                    f"{RECORDS[cls].name}.{attr} is required",
+                    hint=f"set {attr} when building the {cls.__name__}",
                 )
             continue
-        if f.repeated:
-            if not isinstance(value, tuple | list):
+        if repeated:
+            if type(value) not in (tuple, list):
                 raise ModelError(
                     "model.invalid-value",
-                    f"{rec.name}.{f.attr} must be a tuple",
-                    hint=f"pass a tuple, e.g. {f.attr}=(item,)",
+                    f"{RECORDS[cls].name}.{attr} must be a tuple",
+                    hint=f"pass a tuple, e.g. {attr}=(item,)",
                 )
-            if not value:
-                if f.required:
-                    raise ModelError(
-                        "model.missing-field",
-                        f"{rec.name}.{f.attr} needs at least one item",
-                        hint=f"add at least one item to {f.attr}",
-                    )
-                continue
-            out[f.name] = [_unbind_value(f, v) for v in value]
+            if sub is not None:
+                out[name] = [_unbind_record(sub, attr, item) for item in value]
+            else:
+                out[name] = [leaf_out(item) for item in value]
+        elif sub is not None:
+            out[name] = _unbind_record(sub, attr, value)
         else:
-            out[f.name] = _unbind_value(f, value)
+            out[name] = leaf_out(value)
     return out
 
 
-def _unbind_value(f: Field, value: Any) -> Any:
-    kind = f.kind
-    if kind is Kind.RECORD:
-        assert f.target is not None
-        if type(value) is not f.target:
-            raise ModelError(
-                "model.invalid-value",
-                f"{f.attr} must be a {f.target.__name__}, not {type(value).__name__}",
-                hint=f"build {f.attr} with inspectx.model.{f.target.__name__}",
-            )
-        return unbind(value, RECORDS[f.target])
-    if kind is Kind.STRING:
-        if not isinstance(value, str) or not value:
-            raise ModelError(
-                "model.invalid-value",
-                f"{f.attr} must be a non-empty string",
-                hint="leave a field out (None or ()) instead of giving an empty string",
-            )
-        return value
-    if kind is Kind.DECIMAL:
-        if not isinstance(value, Decimal):
-            raise ModelError(
-                "model.invalid-value",
-                f"{f.attr} must be a Decimal, not {type(value).__name__}",
-                hint='use Decimal("0.050"): floats lose the precision the lab reported',
-            )
-        return format_decimal(value)
-    if kind is Kind.DATETIME:
-        if not isinstance(value, datetime):
-            raise ModelError("model.invalid-value", f"{f.attr} must be a datetime")
-        return format_datetime(value)
-    if kind is Kind.DATE:
-        if not isinstance(value, date) or isinstance(value, datetime):
-            raise ModelError("model.invalid-value", f"{f.attr} must be a date")
-        return value.isoformat()
-    if kind is Kind.ENUM:
-        assert f.target is not None
-        try:
-            return f.target(value).value
-        except ValueError:
-            raise ModelError(
-                "model.invalid-value",
-                f"{value!r} is not a valid {f.target.__name__}",
-                hint=f"use a member of inspectx.model.{f.target.__name__}",
-            ) from None
-    if kind is Kind.BASE64:
-        return base64.b64encode(value).decode("ascii")
-    if kind is Kind.INTEGER:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ModelError("model.invalid-value", f"{f.attr} must be an int")
-        return value
-    raise AssertionError(kind)  # pragma: no cover
+def _unbind_record(sub: type, attr: str, value: Any) -> dict[str, Any]:
+    if type(value) is not sub:
+        raise ModelError(
+            "model.invalid-value",
+            f"{attr} must be a {sub.__name__}, not {type(value).__name__}",
+            hint=f"build {attr} with inspectx.model.{sub.__name__}",
+        )
+    return unbind(value)
 
 
-# --- schema-valid XML -> model -------------------------------------------------------
+# --- schema-valid XML -> model ------------------------------------------------------------
 
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_TAG_PLANS: dict[type, dict[str, tuple[_Step, bool]]] = {}
+
+
+def _tag_plan(cls: type) -> dict[str, tuple[_Step, bool]]:
+    plan = _TAG_PLANS.get(cls)
+    if plan is None:
+        integer = {f.name for f in RECORDS[cls].fields if f.kind is Kind.INTEGER}
+        plan = _TAG_PLANS[cls] = {
+            f"{{{CERTIFICATE_NS}}}{step[0]}": (step, step[0] in integer) for step in _plan(cls)
+        }
+    return plan
 
 
 def bind_element(cls: type, el: Any, path: tuple[str | int, ...] = ()) -> Any:
@@ -293,49 +437,46 @@ def bind_element(cls: type, el: Any, path: tuple[str | int, ...] = ()) -> Any:
     JSON data. Raises :class:`ModelError` (location: a JSON Pointer) for values
     the model cannot hold, such as 30 February.
     """
-    rec = RECORDS[cls]
-    if rec.content is not None:
+    record = RECORDS[cls]
+    if record.content is not None:
         kwargs: dict[str, Any] = {}
-        for f in rec.fields:
-            if f.name == rec.content:
+        for name, attr, _repeated, _required, _sub, conv, _out in _plan(cls):
+            if name == record.content:
                 raw = el.text
             else:
-                raw = el.get(_XML_LANG if f.name == "lang" else f.name)
+                raw = el.get(_XML_LANG if name == "lang" else name)
             if raw is not None:
-                kwargs[f.attr] = _bind_value(f, raw, (*path, f.name))
+                try:
+                    kwargs[attr] = conv(raw)
+                except _Bad as bad:
+                    raise _at((*path, name), bad) from None
         return cls(**kwargs)
-    by_tag = _by_tag(rec)
+    tags = _tag_plan(cls)
     values: dict[str, Any] = {}
     counts: dict[str, int] = {}
     for child in el:
-        f = by_tag[child.tag]
-        if f.repeated:
-            index = counts.get(f.name, 0)
-            counts[f.name] = index + 1
-            child_path: tuple[str | int, ...] = (*path, f.name, index)
+        (name, attr, repeated, _required, sub, conv, _out), is_int = tags[child.tag]
+        if repeated:
+            index = counts.get(name, 0)
+            counts[name] = index + 1
+            child_path: tuple[str | int, ...] = (*path, name, index)
         else:
-            child_path = (*path, f.name)
-        if f.kind is Kind.RECORD:
-            assert f.target is not None
-            value = bind_element(f.target, child, child_path)
-        elif f.kind is Kind.INTEGER:
-            value = _bind_value(f, int(child.text), child_path)
+            child_path = (*path, name)
+        if sub is not None:
+            value = bind_element(sub, child, child_path)
         else:
-            value = _bind_value(f, child.text or "", child_path)
-        if f.repeated:
-            values.setdefault(f.attr, []).append(value)
+            try:
+                value = conv(int(child.text) if is_int else child.text or "")
+            except _Bad as bad:
+                raise _at(child_path, bad) from None
+        if repeated:
+            if attr in values:
+                values[attr].append(value)
+            else:
+                values[attr] = [value]
         else:
-            values[f.attr] = value
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-
-_BY_TAG: dict[type, dict[str, Field]] = {}
-
-
-def _by_tag(rec: Record) -> dict[str, Field]:
-    table = _BY_TAG.get(rec.cls)
-    if table is None:
-        from inspectx.formats._table import CERTIFICATE_NS
-
-        table = _BY_TAG[rec.cls] = {f"{{{CERTIFICATE_NS}}}{f.name}": f for f in rec.fields}
-    return table
+            values[attr] = value
+    for name in counts:
+        attr = tags[f"{{{CERTIFICATE_NS}}}{name}"][0][1]
+        values[attr] = tuple(values[attr])
+    return cls(**values)

@@ -67,24 +67,37 @@ def _location_of(text: str, pos: int) -> str:
     return f"line {line}, column {col}"
 
 
-def _check_tree(node: Any, depth: int, limits: Limits, check_strings: bool, path: str) -> None:
-    if depth > limits.max_depth:
-        raise LimitExceeded(
-            "format.json.too-deep",
-            f"nesting deeper than {limits.max_depth} levels",
-            hint="no inspectx document nests this deep; the input is malformed or hostile",
-            location=path or "/",
-        )
+def _too_deep(limits: Limits, path: str) -> LimitExceeded:
+    return LimitExceeded(
+        "format.json.too-deep",
+        f"nesting deeper than {limits.max_depth} levels",
+        hint="no inspectx document nests this deep; the input is malformed or hostile",
+        location=path or "/",
+    )
+
+
+def _check_depth(value: Any, limits: Limits) -> None:
+    # iterative, over containers only: this runs on every document
+    stack = [(value, 0)]
+    containers = (dict, list)
+    while stack:
+        node, depth = stack.pop()
+        if depth >= limits.max_depth:
+            raise _too_deep(limits, "")
+        children = node.values() if type(node) is dict else node
+        stack.extend((c, depth + 1) for c in children if type(c) in containers)
+
+
+def _check_strings(node: Any, path: str) -> None:
     if isinstance(node, dict):
         for k, v in node.items():
-            p = f"{path}/{k.replace('~', '~0').replace('/', '~1')}" if check_strings else ""
-            if check_strings:
-                _check_string(k, p)
-            _check_tree(v, depth + 1, limits, check_strings, p)
+            p = f"{path}/{k.replace('~', '~0').replace('/', '~1')}"
+            _check_string(k, p)
+            _check_strings(v, p)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            _check_tree(v, depth + 1, limits, check_strings, f"{path}/{i}" if check_strings else "")
-    elif check_strings and isinstance(node, str):
+            _check_strings(v, f"{path}/{i}")
+    elif isinstance(node, str):
         _check_string(node, path)
 
 
@@ -157,5 +170,10 @@ def load_json(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Any:
             f"nesting deeper than {limits.max_depth} levels",
             hint="no inspectx document nests this deep; the input is malformed or hostile",
         ) from None
-    _check_tree(value, 0, limits, bool(_SURROGATE_ESCAPE.search(text)), "")
+    if type(value) in (dict, list):
+        _check_depth(value, limits)
+        if _SURROGATE_ESCAPE.search(text):  # only escapes can make lone surrogates
+            _check_strings(value, "")
+    elif isinstance(value, str) and _SURROGATE_ESCAPE.search(text):
+        _check_string(value, "/")
     return value
