@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import operator
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -41,7 +42,6 @@ _DATETIME = re.compile(
 )
 _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _XML_LANG = f"{{{XML_NS}}}lang"
-_MISSING = object()
 
 
 class _Bad(Exception):
@@ -264,17 +264,31 @@ def _plan(cls: type) -> tuple[_Step, ...]:
 # --- JSON data -> model ----------------------------------------------------------------
 
 
+def _by_name(cls: type) -> tuple[dict[str, _Step], int]:
+    """The plan keyed by wire name, and how many of the fields are required."""
+    found = _BY_NAME.get(cls)
+    if found is None:
+        plan = _plan(cls)
+        found = _BY_NAME[cls] = ({s[0]: s for s in plan}, sum(1 for s in plan if s[3]))
+    return found
+
+
+_BY_NAME: dict[type, tuple[dict[str, _Step], int]] = {}
+
+
 def bind(cls: type, data: Any, path: tuple[str | int, ...] = ()) -> Any:
     """Build an instance of the model class ``cls`` from JSON data."""
     if type(data) is not dict:
         raise _fail(path, f"expected an object for {RECORDS[cls].name}")
+    steps, required_count = _by_name(cls)
     kwargs: dict[str, Any] = {}
-    for name, attr, repeated, required, sub, conv, _out in _plan(cls):
-        value = data.get(name, _MISSING)
-        if value is _MISSING:
-            if required:
-                raise _fail(path, f"{RECORDS[cls].name} lacks the required member {name!r}")
-            continue
+    required_seen = 0
+    for name, value in data.items():
+        step = steps.get(name)
+        if step is None:
+            raise _fail((*path, name), f"{RECORDS[cls].name} has no member {name!r}")
+        _name, attr, repeated, required, sub, conv, _out = step
+        required_seen += required
         if repeated:
             if type(value) is not list or not value:
                 raise _fail((*path, name), f"{name!r} must be a non-empty array")
@@ -299,11 +313,9 @@ def bind(cls: type, data: Any, path: tuple[str | int, ...] = ()) -> Any:
                 kwargs[attr] = conv(value)
             except _Bad as bad:
                 raise _at((*path, name), bad) from None
-    if len(data) > len(kwargs):
-        record = RECORDS[cls]
-        for member in data:
-            if record.field(member) is None:
-                raise _fail((*path, member), f"{record.name} has no member {member!r}")
+    if required_seen != required_count:
+        missing = next(s[0] for s in _plan(cls) if s[3] and s[0] not in data)
+        raise _fail(path, f"{RECORDS[cls].name} lacks the required member {missing!r}")
     return cls(**kwargs)
 
 
@@ -373,12 +385,24 @@ def format_datetime(value: datetime) -> str:
     return f"{text}{sign}{hours:02d}:{mins:02d}"
 
 
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _getter(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    getter = _GETTERS.get(cls)
+    if getter is None:
+        attrs = [step[1] for step in _plan(cls)]
+        get_all = operator.attrgetter(*attrs)
+        getter = _GETTERS[cls] = get_all if len(attrs) > 1 else (lambda o: (get_all(o),))
+    return getter
+
+
 def unbind(obj: Any) -> dict[str, Any]:
     """JSON data for a model instance, in field-table order."""
     cls = type(obj)
     out: dict[str, Any] = {}
-    for name, attr, repeated, required, sub, _conv, leaf_out in _plan(cls):
-        value = getattr(obj, attr)
+    for step, value in zip(_plan(cls), _getter(cls)(obj), strict=True):
+        name, attr, repeated, required, sub, _conv, leaf_out = step
         if value is None or (repeated and not value and type(value) in (tuple, list)):
             if required:
                 raise ModelError(
@@ -417,66 +441,103 @@ def _unbind_record(sub: type, attr: str, value: Any) -> dict[str, Any]:
 
 # --- schema-valid XML -> model ------------------------------------------------------------
 
-_TAG_PLANS: dict[type, dict[str, tuple[_Step, bool]]] = {}
+
+def _xml_leaf_in(f: Field) -> Callable[[str], Any]:
+    """Converters for XSD-valid text: the lexical checks are already done."""
+    if f.kind is Kind.STRING or f.kind is Kind.RECORD:  # records are bound, not converted
+        return str
+    if f.kind is Kind.DECIMAL:
+        return Decimal
+    if f.kind is Kind.INTEGER:
+        return int
+    return _leaf_in(f)
 
 
-def _tag_plan(cls: type) -> dict[str, tuple[_Step, bool]]:
+# per record: {tag: (attribute, repeated, nested class or None, converter)}, and for
+# typed-value wrappers [(attribute, XML attribute or None for the text, converter)]
+_TAG_PLANS: dict[type, dict[str, tuple[str, bool, type | None, Callable[[str], Any]]]] = {}
+_WRAPPER_PLANS: dict[type, list[tuple[str, str | None, Callable[[str], Any]]]] = {}
+
+
+def _tag_plan(cls: type) -> dict[str, tuple[str, bool, type | None, Callable[[str], Any]]]:
     plan = _TAG_PLANS.get(cls)
     if plan is None:
-        integer = {f.name for f in RECORDS[cls].fields if f.kind is Kind.INTEGER}
         plan = _TAG_PLANS[cls] = {
-            f"{{{CERTIFICATE_NS}}}{step[0]}": (step, step[0] in integer) for step in _plan(cls)
+            f"{{{CERTIFICATE_NS}}}{f.name}": (
+                f.attr,
+                f.repeated,
+                f.target if f.kind is Kind.RECORD else None,
+                _xml_leaf_in(f),
+            )
+            for f in RECORDS[cls].fields
         }
     return plan
 
 
-def bind_element(cls: type, el: Any, path: tuple[str | int, ...] = ()) -> Any:
+def _wrapper_plan(cls: type) -> list[tuple[str, str | None, Callable[[str], Any]]]:
+    plan = _WRAPPER_PLANS.get(cls)
+    if plan is None:
+        content = RECORDS[cls].content
+        plan = _WRAPPER_PLANS[cls] = [
+            (
+                f.attr,
+                None if f.name == content else _XML_LANG if f.name == "lang" else f.name,
+                _xml_leaf_in(f),
+            )
+            for f in RECORDS[cls].fields
+        ]
+    return plan
+
+
+def bind_element(cls: type, el: Any) -> Any:
     """Build a model instance straight from an XSD-valid inspectx XML element.
 
     Same results as ``bind(cls, element_to_data(el))`` without the intermediate
-    JSON data. Raises :class:`ModelError` (location: a JSON Pointer) for values
-    the model cannot hold, such as 30 February.
+    JSON data. Raises :class:`ModelError`, located by the offending element, for
+    values the model cannot hold, such as 30 February. Only call it on XML the
+    published XSD accepts: it trusts the lexical checks the XSD made.
     """
-    record = RECORDS[cls]
-    if record.content is not None:
+    if RECORDS[cls].content is not None:
         kwargs: dict[str, Any] = {}
-        for name, attr, _repeated, _required, _sub, conv, _out in _plan(cls):
-            if name == record.content:
-                raw = el.text
-            else:
-                raw = el.get(_XML_LANG if name == "lang" else name)
+        for attr, xml_attr, conv in _wrapper_plan(cls):
+            raw = el.text if xml_attr is None else el.get(xml_attr)
             if raw is not None:
                 try:
                     kwargs[attr] = conv(raw)
                 except _Bad as bad:
-                    raise _at((*path, name), bad) from None
+                    raise _at_element(el, bad) from None
         return cls(**kwargs)
     tags = _tag_plan(cls)
     values: dict[str, Any] = {}
-    counts: dict[str, int] = {}
+    repeated_attrs: list[str] = []
     for child in el:
-        (name, attr, repeated, _required, sub, conv, _out), is_int = tags[child.tag]
-        if repeated:
-            index = counts.get(name, 0)
-            counts[name] = index + 1
-            child_path: tuple[str | int, ...] = (*path, name, index)
-        else:
-            child_path = (*path, name)
+        attr, repeated, sub, conv = tags[child.tag]
         if sub is not None:
-            value = bind_element(sub, child, child_path)
+            value = bind_element(sub, child)
         else:
             try:
-                value = conv(int(child.text) if is_int else child.text or "")
+                value = conv(child.text)
             except _Bad as bad:
-                raise _at(child_path, bad) from None
+                raise _at_element(child, bad) from None
         if repeated:
             if attr in values:
                 values[attr].append(value)
             else:
                 values[attr] = [value]
+                repeated_attrs.append(attr)
         else:
             values[attr] = value
-    for name in counts:
-        attr = tags[f"{{{CERTIFICATE_NS}}}{name}"][0][1]
+    for attr in repeated_attrs:
         values[attr] = tuple(values[attr])
     return cls(**values)
+
+
+def _at_element(el: Any, bad: _Bad) -> ModelError:
+    from inspectx.formats.certificate import xpath_of  # the codec module imports this one
+
+    return ModelError(
+        bad.code,
+        bad.message,
+        hint=bad.hint or "validate the document against its schema (inspectx validate)",
+        location=xpath_of(el),
+    )

@@ -106,12 +106,7 @@ def certificate_from_element(root: etree._Element) -> Certificate:
 
     Raises :class:`ModelError` located by XPath for a value the model cannot hold.
     """
-    try:
-        cert: Certificate = bind_element(Certificate, root)
-    except ModelError as exc:
-        if exc.location:
-            exc.location = pointer_to_xpath(root, exc.location)
-        raise
+    cert: Certificate = bind_element(Certificate, root)
     return cert
 
 
