@@ -109,7 +109,11 @@ def test_fast_writers_and_binder_match_the_reference_paths(cert: object) -> None
 
     from inspectx.formats._bind import bind, bind_element
     from inspectx.formats._tree import data_to_element, element_to_data
-    from inspectx.formats.certificate import data_to_json_bytes, data_to_xml_bytes
+    from inspectx.formats.certificate import (
+        data_to_json_bytes,
+        data_to_xml_bytes,
+        model_to_xml_bytes,
+    )
     from inspectx.model import Certificate
 
     data = certificate_to_data(cert)  # type: ignore[arg-type]
@@ -117,6 +121,7 @@ def test_fast_writers_and_binder_match_the_reference_paths(cert: object) -> None
     etree.indent(reference_root, space="  ")
     reference_xml = etree.tostring(reference_root, xml_declaration=True, encoding="UTF-8") + b"\n"
     assert data_to_xml_bytes(data) == reference_xml
+    assert model_to_xml_bytes(cert) == reference_xml  # type: ignore[arg-type]
     assert data_to_json_bytes(data) == (stdjson.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
     parsed = etree.fromstring(reference_xml)
     assert bind_element(Certificate, parsed) == bind(Certificate, element_to_data(parsed)) == cert

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
-import operator
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -24,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from inspectx.errors import ModelError
-from inspectx.formats._table import CERTIFICATE_NS, MAX_INTEGER, RECORDS, XML_NS, Field, Kind
+from inspectx.formats._table import MAX_INTEGER, XML_NS, Field, Kind
 
 __all__ = [
     "bind",
@@ -236,87 +235,41 @@ def _leaf_out(f: Field) -> Callable[[Any], Any]:
     return out
 
 
-# --- plans -------------------------------------------------------------------------------
-
-# (wire name, attribute, repeated, required, nested class or None, leaf converter in, out)
-_Step = tuple[str, str, bool, bool, "type | None", Callable[[Any], Any], Callable[[Any], Any]]
-_PLANS: dict[type, tuple[_Step, ...]] = {}
-
-
-def _plan(cls: type) -> tuple[_Step, ...]:
-    plan = _PLANS.get(cls)
-    if plan is None:
-        plan = _PLANS[cls] = tuple(
-            (
-                f.name,
-                f.attr,
-                f.repeated,
-                f.required,
-                f.target if f.kind is Kind.RECORD else None,
-                _leaf_in(f) if f.kind is not Kind.RECORD else _text,
-                _leaf_out(f) if f.kind is not Kind.RECORD else _text,
-            )
-            for f in RECORDS[cls].fields
-        )
-    return plan
-
-
-# --- JSON data -> model ----------------------------------------------------------------
-
-
-def _by_name(cls: type) -> tuple[dict[str, _Step], int]:
-    """The plan keyed by wire name, and how many of the fields are required."""
-    found = _BY_NAME.get(cls)
-    if found is None:
-        plan = _plan(cls)
-        found = _BY_NAME[cls] = ({s[0]: s for s in plan}, sum(1 for s in plan if s[3]))
-    return found
-
-
-_BY_NAME: dict[type, tuple[dict[str, _Step], int]] = {}
+# --- public entry points: generated, specialised code (see _codegen) ------------------------
 
 
 def bind(cls: type, data: Any, path: tuple[str | int, ...] = ()) -> Any:
     """Build an instance of the model class ``cls`` from JSON data."""
-    if type(data) is not dict:
-        raise _fail(path, f"expected an object for {RECORDS[cls].name}")
-    steps, required_count = _by_name(cls)
-    kwargs: dict[str, Any] = {}
-    required_seen = 0
-    for name, value in data.items():
-        step = steps.get(name)
-        if step is None:
-            raise _fail((*path, name), f"{RECORDS[cls].name} has no member {name!r}")
-        _name, attr, repeated, required, sub, conv, _out = step
-        required_seen += required
-        if repeated:
-            if type(value) is not list or not value:
-                raise _fail((*path, name), f"{name!r} must be a non-empty array")
-            if sub is not None:
-                kwargs[attr] = tuple(
-                    [bind(sub, item, (*path, name, i)) for i, item in enumerate(value)]
-                )
-            else:
-                try:
-                    kwargs[attr] = tuple([conv(item) for item in value])
-                except _Bad:
-                    for i, item in enumerate(value):
-                        try:
-                            conv(item)
-                        except _Bad as bad:
-                            raise _at((*path, name, i), bad) from None
-                    raise  # pragma: no cover - the loop above re-raises
-        elif sub is not None:
-            kwargs[attr] = bind(sub, value, (*path, name))
-        else:
-            try:
-                kwargs[attr] = conv(value)
-            except _Bad as bad:
-                raise _at((*path, name), bad) from None
-    if required_seen != required_count:
-        missing = next(s[0] for s in _plan(cls) if s[3] and s[0] not in data)
-        raise _fail(path, f"{RECORDS[cls].name} lacks the required member {missing!r}")
-    return cls(**kwargs)
+    from inspectx.formats._codegen import compiled
+
+    return compiled().bind[cls](data, path)
+
+
+def unbind(obj: Any) -> dict[str, Any]:
+    """JSON data for a model instance, in field-table order."""
+    from inspectx.formats._codegen import compiled
+
+    unbinder = compiled().unbind.get(type(obj))
+    if unbinder is None:
+        raise ModelError(
+            "model.invalid-value",
+            f"{type(obj).__name__} is not an inspectx model class",
+            hint="build it with the classes of inspectx.model",
+        )
+    return unbinder(obj)
+
+
+def bind_element(cls: type, el: Any) -> Any:
+    """Build a model instance straight from an XSD-valid inspectx XML element.
+
+    Same results as ``bind(cls, element_to_data(el))`` without the intermediate
+    JSON data. Raises :class:`ModelError`, located by the offending element, for
+    values the model cannot hold, such as 30 February. Only call it on XML the
+    published XSD accepts: it trusts the lexical checks the XSD made.
+    """
+    from inspectx.formats._codegen import compiled
+
+    return compiled().bind_element[cls](el)
 
 
 def parse_datetime(value: str, path: tuple[str | int, ...] = ()) -> datetime:
@@ -385,60 +338,6 @@ def format_datetime(value: datetime) -> str:
     return f"{text}{sign}{hours:02d}:{mins:02d}"
 
 
-_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
-
-
-def _getter(cls: type) -> Callable[[Any], tuple[Any, ...]]:
-    getter = _GETTERS.get(cls)
-    if getter is None:
-        attrs = [step[1] for step in _plan(cls)]
-        get_all = operator.attrgetter(*attrs)
-        getter = _GETTERS[cls] = get_all if len(attrs) > 1 else (lambda o: (get_all(o),))
-    return getter
-
-
-def unbind(obj: Any) -> dict[str, Any]:
-    """JSON data for a model instance, in field-table order."""
-    cls = type(obj)
-    out: dict[str, Any] = {}
-    for step, value in zip(_plan(cls), _getter(cls)(obj), strict=True):
-        name, attr, repeated, required, sub, _conv, leaf_out = step
-        if value is None or (repeated and not value and type(value) in (tuple, list)):
-            if required:
-                raise ModelError(
-                    "model.missing-field",
-                    f"{RECORDS[cls].name}.{attr} is required",
-                    hint=f"set {attr} when building the {cls.__name__}",
-                )
-            continue
-        if repeated:
-            if type(value) not in (tuple, list):
-                raise ModelError(
-                    "model.invalid-value",
-                    f"{RECORDS[cls].name}.{attr} must be a tuple",
-                    hint=f"pass a tuple, e.g. {attr}=(item,)",
-                )
-            if sub is not None:
-                out[name] = [_unbind_record(sub, attr, item) for item in value]
-            else:
-                out[name] = [leaf_out(item) for item in value]
-        elif sub is not None:
-            out[name] = _unbind_record(sub, attr, value)
-        else:
-            out[name] = leaf_out(value)
-    return out
-
-
-def _unbind_record(sub: type, attr: str, value: Any) -> dict[str, Any]:
-    if type(value) is not sub:
-        raise ModelError(
-            "model.invalid-value",
-            f"{attr} must be a {sub.__name__}, not {type(value).__name__}",
-            hint=f"build {attr} with inspectx.model.{sub.__name__}",
-        )
-    return unbind(value)
-
-
 # --- schema-valid XML -> model ------------------------------------------------------------
 
 
@@ -451,85 +350,6 @@ def _xml_leaf_in(f: Field) -> Callable[[str], Any]:
     if f.kind is Kind.INTEGER:
         return int
     return _leaf_in(f)
-
-
-# per record: {tag: (attribute, repeated, nested class or None, converter)}, and for
-# typed-value wrappers [(attribute, XML attribute or None for the text, converter)]
-_TAG_PLANS: dict[type, dict[str, tuple[str, bool, type | None, Callable[[str], Any]]]] = {}
-_WRAPPER_PLANS: dict[type, list[tuple[str, str | None, Callable[[str], Any]]]] = {}
-
-
-def _tag_plan(cls: type) -> dict[str, tuple[str, bool, type | None, Callable[[str], Any]]]:
-    plan = _TAG_PLANS.get(cls)
-    if plan is None:
-        plan = _TAG_PLANS[cls] = {
-            f"{{{CERTIFICATE_NS}}}{f.name}": (
-                f.attr,
-                f.repeated,
-                f.target if f.kind is Kind.RECORD else None,
-                _xml_leaf_in(f),
-            )
-            for f in RECORDS[cls].fields
-        }
-    return plan
-
-
-def _wrapper_plan(cls: type) -> list[tuple[str, str | None, Callable[[str], Any]]]:
-    plan = _WRAPPER_PLANS.get(cls)
-    if plan is None:
-        content = RECORDS[cls].content
-        plan = _WRAPPER_PLANS[cls] = [
-            (
-                f.attr,
-                None if f.name == content else _XML_LANG if f.name == "lang" else f.name,
-                _xml_leaf_in(f),
-            )
-            for f in RECORDS[cls].fields
-        ]
-    return plan
-
-
-def bind_element(cls: type, el: Any) -> Any:
-    """Build a model instance straight from an XSD-valid inspectx XML element.
-
-    Same results as ``bind(cls, element_to_data(el))`` without the intermediate
-    JSON data. Raises :class:`ModelError`, located by the offending element, for
-    values the model cannot hold, such as 30 February. Only call it on XML the
-    published XSD accepts: it trusts the lexical checks the XSD made.
-    """
-    if RECORDS[cls].content is not None:
-        kwargs: dict[str, Any] = {}
-        for attr, xml_attr, conv in _wrapper_plan(cls):
-            raw = el.text if xml_attr is None else el.get(xml_attr)
-            if raw is not None:
-                try:
-                    kwargs[attr] = conv(raw)
-                except _Bad as bad:
-                    raise _at_element(el, bad) from None
-        return cls(**kwargs)
-    tags = _tag_plan(cls)
-    values: dict[str, Any] = {}
-    repeated_attrs: list[str] = []
-    for child in el:
-        attr, repeated, sub, conv = tags[child.tag]
-        if sub is not None:
-            value = bind_element(sub, child)
-        else:
-            try:
-                value = conv(child.text)
-            except _Bad as bad:
-                raise _at_element(child, bad) from None
-        if repeated:
-            if attr in values:
-                values[attr].append(value)
-            else:
-                values[attr] = [value]
-                repeated_attrs.append(attr)
-        else:
-            values[attr] = value
-    for attr in repeated_attrs:
-        values[attr] = tuple(values[attr])
-    return cls(**values)
 
 
 def _at_element(el: Any, bad: _Bad) -> ModelError:

@@ -14,11 +14,11 @@ from typing import Any
 from inspectx.formats._table import CERTIFICATE_NS, RECORDS, ROOT_ELEMENT, Kind, Record
 from inspectx.model import Certificate
 
-__all__ = ["write_xml"]
+__all__ = ["ATTR_ESCAPES", "TEXT_ESCAPES", "write_model_xml", "write_xml"]
 
 # libxml2's escaping when serialising text content and attribute values
-_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_ATTR = str.maketrans(
+TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+ATTR_ESCAPES = str.maketrans(
     {
         "&": "&amp;",
         "<": "&lt;",
@@ -76,15 +76,15 @@ def _write(out: list[str], rec: Record, data: dict[str, Any], indent: str) -> No
             continue
         for item in value if repeated else (value,):
             if sub is None:
-                out.append(f"{indent}<{name}>{str(item).translate(_TEXT)}</{name}>\n")
+                out.append(f"{indent}<{name}>{str(item).translate(TEXT_ESCAPES)}</{name}>\n")
             elif content is not None:
                 attr_text = "".join(
-                    f' {xml_name}="{item[member].translate(_ATTR)}"'
+                    f' {xml_name}="{item[member].translate(ATTR_ESCAPES)}"'
                     for member, xml_name in attrs
                     if member in item
                 )
                 out.append(
-                    f"{indent}<{name}{attr_text}>{item[content].translate(_TEXT)}</{name}>\n"
+                    f"{indent}<{name}{attr_text}>{item[content].translate(TEXT_ESCAPES)}</{name}>\n"
                 )
             elif not item:  # a record with every field absent, as libxml2 writes it
                 out.append(f"{indent}<{name}/>\n")
@@ -92,3 +92,18 @@ def _write(out: list[str], rec: Record, data: dict[str, Any], indent: str) -> No
                 out.append(f"{indent}<{name}>\n")
                 _write(out, sub, item, inner)
                 out.append(f"{indent}</{name}>\n")
+
+
+def write_model_xml(cert: Certificate) -> bytes:
+    """inspectx XML bytes straight from a certificate bound from a valid document.
+
+    The same bytes as ``write_xml(unbind(cert))`` without the intermediate JSON
+    data; it makes none of ``unbind``'s checks, so it is only for models bound
+    from schema-valid documents (the conversion path).
+    """
+    from inspectx.formats._codegen import compiled
+
+    out = [_HEAD]
+    compiled().write_xml[Certificate](cert, out, "  ")
+    out.append(_TAIL)
+    return "".join(out).encode("utf-8")

@@ -16,7 +16,7 @@ from inspectx.errors import InputError, ModelError
 from inspectx.formats import _tree
 from inspectx.formats._bind import bind, bind_element, unbind
 from inspectx.formats._table import CERTIFICATE_NS, RECORDS, ROOT_ELEMENT, Kind, Record
-from inspectx.formats._xmlwriter import write_xml
+from inspectx.formats._xmlwriter import write_model_xml, write_xml
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 from inspectx.formats.safejson import load_json
 from inspectx.formats.safexml import parse_xml
@@ -32,6 +32,7 @@ __all__ = [
     "detect_format",
     "dump_json",
     "dump_xml",
+    "model_to_xml_bytes",
     "pointer_to_xpath",
     "read_json_data",
     "read_xml_data",
@@ -141,6 +142,15 @@ def data_to_xml_bytes(data: Any) -> bytes:
     indent, final newline. (For data that may be invalid, see
     :func:`inspectx.formats._tree.data_to_element`.)"""
     return write_xml(data)
+
+
+def model_to_xml_bytes(cert: Certificate) -> bytes:
+    """inspectx XML for a certificate bound from a schema-valid document.
+
+    Skips the checks of :func:`certificate_to_data`; use :func:`dump_xml` or
+    ``inspectx.validation.render`` for a model built by hand.
+    """
+    return write_model_xml(cert)
 
 
 def dump_json(cert: Certificate) -> bytes:

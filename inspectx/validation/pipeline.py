@@ -18,6 +18,7 @@ from inspectx.formats.certificate import (
     data_to_json_bytes,
     data_to_xml_bytes,
     detect_format,
+    model_to_xml_bytes,
     read_json_data,
     read_xml_root,
 )
@@ -182,6 +183,6 @@ def convert_bytes(
     """
     loaded = read_certificate(data, limits=limits, validators=validators)
     target: Target = to or ("xml" if loaded.format == "json" else "json")
-    json_data = certificate_to_data(loaded.certificate)
-    out = data_to_json_bytes(json_data) if target == "json" else data_to_xml_bytes(json_data)
-    return loaded.format, out
+    if target == "xml":
+        return loaded.format, model_to_xml_bytes(loaded.certificate)
+    return loaded.format, data_to_json_bytes(certificate_to_data(loaded.certificate))
