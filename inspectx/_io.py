@@ -68,11 +68,7 @@ def read_input(item: InputFile, max_bytes: int) -> bytes:
         try:
             st = os.stat(item.path)
         except OSError as exc:
-            raise InputError(
-                "input.unreadable",
-                f"cannot read {item.path}: {exc.strerror}",
-                hint="check the path and its permissions",
-            ) from None
+            raise _unreadable(item.path, exc) from None
         if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
             raise InputError(
                 "input.not-a-file",
@@ -89,11 +85,7 @@ def read_input(item: InputFile, max_bytes: int) -> bytes:
             with open(item.path, "rb") as fh:
                 data = fh.read(max_bytes + 1)
         except OSError as exc:
-            raise InputError(
-                "input.unreadable",
-                f"cannot read {item.path}: {exc.strerror}",
-                hint="check the path and its permissions",
-            ) from None
+            raise _unreadable(item.path, exc) from None
     if len(data) > max_bytes:
         raise LimitExceeded(
             "format.too-large",
@@ -101,6 +93,14 @@ def read_input(item: InputFile, max_bytes: int) -> bytes:
             hint="raise the limit (--max-bytes) only if the document is genuine",
         )
     return data
+
+
+def _unreadable(path: str, exc: OSError) -> InputError:
+    return InputError(
+        "input.unreadable",
+        f"cannot read {path}: {exc.strerror}",
+        hint="check the path and its permissions",
+    )
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -21,11 +21,14 @@ def shared_reference() -> Path:
 
 
 def run_cli(
-    *args: str, input: bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str,
+    input: bytes | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run the real ``inspectx`` command in a subprocess (as a user would)."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "inspectx", *args],
         input=input,
         capture_output=True,

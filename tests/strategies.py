@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import string
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +25,9 @@ _TOKEN_CHARS = string.ascii_letters + string.digits + "-._:/#ÄÖ中"
 
 text = st.text(_XML_TEXT, min_size=1, max_size=12)
 token = st.text(_TOKEN_CHARS, min_size=1, max_size=10)
-uri = st.builds(lambda scheme, rest: f"{scheme}:{rest}", st.sampled_from(["urn", "https", "did"]), token)
+uri = st.builds(
+    lambda scheme, rest: f"{scheme}:{rest}", st.sampled_from(["urn", "https", "did"]), token
+)
 country = st.text(string.ascii_uppercase, min_size=2, max_size=2)
 language = st.from_regex(r"\A[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,2}\Z")
 unit = st.from_regex(r"\A[A-Z0-9]{1,3}\Z")
@@ -34,7 +36,7 @@ media_type = st.sampled_from(["application/json", "application/xml", "text/plain
 ncname = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9._\-]{0,8}\Z")
 decimal = st.from_regex(r"\A-?[0-9]{1,8}(\.[0-9]{1,6})?\Z").map(Decimal)
 offsets = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
-datetime_ = st.datetimes(timezones=st.one_of(st.just(timezone.utc), offsets))
+datetime_ = st.datetimes(timezones=st.one_of(st.just(UTC), offsets))
 date_ = st.dates()
 integer = st.integers(1, MAX_INTEGER)
 

@@ -19,7 +19,13 @@ HEAVY = ("lxml", "cryptography", "jsonschema", "jsonschema_rs", "requests")
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["--version"], ["convert", "--help"], ["validate", "--help"], ["inspect", "--help"]],
+    [
+        ["--help"],
+        ["--version"],
+        ["convert", "--help"],
+        ["validate", "--help"],
+        ["inspect", "--help"],
+    ],
     ids=lambda a: " ".join(a),
 )
 def test_help_and_version_do_not_import_heavy_modules(args: list[str]) -> None:
@@ -254,7 +260,9 @@ def test_closed_stdout_gives_no_traceback(cert_json: Path) -> None:
     assert proc.returncode in (0, 4)
 
 
-def test_failed_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from inspectx import _io
     from inspectx.errors import OutputError
 

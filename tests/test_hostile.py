@@ -129,7 +129,10 @@ def _cases(secret: Path, port: int) -> dict[str, tuple[bytes, str]]:
             b'{"seq": 9007199254740993}',
             "format.json.integer-out-of-range",
         ),
-        "json-5000-digit-int": (b'{"seq": ' + b"9" * 5000 + b"}", "format.json.integer-out-of-range"),
+        "json-5000-digit-int": (
+            b'{"seq": ' + b"9" * 5000 + b"}",
+            "format.json.integer-out-of-range",
+        ),
         "json-lone-surrogate": (b'{"name": "\\ud800"}', "format.json.lone-surrogate"),
         "json-lone-surrogate-key": (b'{"\\udc00": 1}', "format.json.lone-surrogate"),
         "json-utf16": ('{"id": "x"}'.encode("utf-16"), "format.encoding-not-utf8"),

@@ -14,7 +14,7 @@ def _manifest() -> list[tuple[str, str, str, str]]:
     for line in (FIXTURES / "MANIFEST").read_text("utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        path, expect, code, note = (line.split("\t") + [""])[:4]
+        path, expect, code, note = ([*line.split("\t"), ""])[:4]
         rows.append((path, expect, code, note))
     return rows
 

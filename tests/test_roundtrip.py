@@ -122,7 +122,10 @@ def test_fast_writers_and_binder_match_the_reference_paths(cert: object) -> None
     reference_xml = etree.tostring(reference_root, xml_declaration=True, encoding="UTF-8") + b"\n"
     assert data_to_xml_bytes(data) == reference_xml
     assert model_to_xml_bytes(cert) == reference_xml  # type: ignore[arg-type]
-    assert data_to_json_bytes(data) == (stdjson.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+    assert (
+        data_to_json_bytes(data)
+        == (stdjson.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
+    )
     parsed = etree.fromstring(reference_xml)
     assert bind_element(Certificate, parsed) == bind(Certificate, element_to_data(parsed)) == cert
 

@@ -35,7 +35,9 @@ Q = "{" + CERTIFICATE_NS + "}"
 # --- where a mutation can go: every object in the JSON data with its record ----------
 
 
-def _objects(data: Any, rec: Record, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Record]]:
+def _objects(
+    data: Any, rec: Record, path: tuple[Any, ...] = ()
+) -> list[tuple[tuple[Any, ...], Record]]:
     found = [(path, rec)]
     for f in rec.fields:
         if f.kind is not Kind.RECORD or f.name not in data:
@@ -57,7 +59,12 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
 _BAD_VALUES: dict[str, list[Any]] = {
     "countryCode": ["Germany", "de", "D"],
     "decimal": ["1e-3", "0,5", ".5", "5.", "+1", "NaN"],
-    "dateTime": ["2026-01-02", "2026-01-02T03:04:05", "2026-13-01T00:00:00Z", "2026-01-02 03:04:05Z"],
+    "dateTime": [
+        "2026-01-02",
+        "2026-01-02T03:04:05",
+        "2026-13-01T00:00:00Z",
+        "2026-01-02 03:04:05Z",
+    ],
     "date": ["2026-1-2", "02/01/2026", "2026-01-02T00:00:00Z"],
     "uri": ["not a uri", "no-scheme"],
     "unitCode": ["mg/kg", "ABCD", "na"],
@@ -160,10 +167,19 @@ def _elements_with_records(root: etree._Element) -> list[tuple[etree._Element, R
 def xml_mutations(draw: st.DrawFn) -> tuple[str, etree._Element]:
     cert = draw(certificates)
     root = etree.fromstring(data_to_xml_bytes(certificate_to_data(cert)))
-    el, rec = draw(st.sampled_from(_elements_with_records(root)))
+    el, _rec = draw(st.sampled_from(_elements_with_records(root)))
     kind = draw(
         st.sampled_from(
-            ["remove", "unknown", "foreign", "reorder", "duplicate", "attribute", "text", "bad-text"]
+            [
+                "remove",
+                "unknown",
+                "foreign",
+                "reorder",
+                "duplicate",
+                "attribute",
+                "text",
+                "bad-text",
+            ]
         )
     )
     children = list(el)
@@ -189,7 +205,9 @@ def xml_mutations(draw: st.DrawFn) -> tuple[str, etree._Element]:
     elif kind == "foreign":
         etree.SubElement(el, "{urn:other}thing").text = "x"
     else:
-        etree.SubElement(el, Q + draw(st.sampled_from(["extra", "proof", "value", "seq"]))).text = "1"
+        etree.SubElement(
+            el, Q + draw(st.sampled_from(["extra", "proof", "value", "seq"]))
+        ).text = "1"
     return kind, etree.fromstring(etree.tostring(root))
 
 
@@ -226,7 +244,9 @@ def _parsed_fixtures() -> list[tuple[Path, Any]]:
 
 
 @pytest.mark.parametrize(
-    ("path", "parsed"), _parsed_fixtures(), ids=lambda v: str(v.relative_to(FIXTURES)) if isinstance(v, Path) else ""
+    ("path", "parsed"),
+    _parsed_fixtures(),
+    ids=lambda v: str(v.relative_to(FIXTURES)) if isinstance(v, Path) else "",
 )
 def test_validators_agree_on_fixture(path: Path, parsed: Any) -> None:
     if path.suffix == ".xml":

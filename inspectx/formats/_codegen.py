@@ -12,6 +12,7 @@ generated path to the reference paths.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -182,76 +183,107 @@ def _gen_unbind(src: _Source, rec: Record) -> None:
     src.emit(1, "return out")
 
 
+def _construct(src: _Source, rec: Record, values: dict[str, str], indent: int) -> None:
+    """Emit code that builds ``rec.cls`` from local variables, field by field.
+
+    Instances are made with ``object.__new__`` and the slot descriptors, which
+    costs half of the dataclass ``__init__`` with keywords; this is only sound
+    because the model classes have no ``__post_init__`` (checked here).
+    """
+    if hasattr(rec.cls, "__post_init__"):
+        raise RuntimeError(f"{rec.cls.__name__} has __post_init__: construct it with __init__")
+    cls = src.name_for("cls", rec.cls)
+    src.emit(indent, f"o = new({cls})")
+    for field in dataclasses.fields(rec.cls):
+        setter = src.name_for("set", rec.cls.__dict__[field.name].__set__)
+        default = src.name_for("default", field.default)
+        src.emit(indent, f"{setter}(o, {values.get(field.name, default)})")
+    src.emit(indent, "return o")
+
+
 def _gen_bind(src: _Source, rec: Record) -> None:
     rec_name = src.name_for("rec", rec)
     src.emit(0, f"def {_fn('bind', rec)}(d, path):")
     src.emit(1, "if type(d) is not dict:")
     src.emit(2, f"raise _fail(path, {'expected an object for ' + rec.name!r})")
-    src.emit(1, "kw = {}")
     src.emit(1, "n = 0")
-    for f in rec.fields:
-        src.emit(1, f"v = d.get({f.name!r}, MISSING)")
-        src.emit(1, "if v is not MISSING:")
+    values: dict[str, str] = {}
+    for i, f in enumerate(rec.fields):
+        var = f"v{i}"
+        values[f.attr] = var
+        default = src.name_for("default", _default_of(rec.cls, f.attr))
+        src.emit(1, f"{var} = d.get({f.name!r}, MISSING)")
+        src.emit(1, f"if {var} is MISSING:")
+        if f.required:
+            message = f"{rec.name} lacks the required member {f.name!r}"
+            src.emit(2, f"raise _fail(path, {message!r})")
+        else:
+            src.emit(2, f"{var} = {default}")
+        src.emit(1, "else:")
         src.emit(2, "n += 1")
         if f.repeated:
-            src.emit(2, "if type(v) is not list or not v:")
-            src.emit(
-                3,
-                f"raise _fail((*path, {f.name!r}), {repr(f.name) + ' must be a non-empty array'!r})",
-            )
+            src.emit(2, f"if type({var}) is not list or not {var}:")
+            message = repr(f.name) + " must be a non-empty array"
+            src.emit(3, f"raise _fail((*path, {f.name!r}), {message!r})")
         if f.kind is Kind.RECORD:
             assert f.target is not None
             fn = _fn("bind", RECORDS[f.target])
             if f.repeated:
                 src.emit(
                     2,
-                    f"kw[{f.attr!r}] = tuple([{fn}(x, (*path, {f.name!r}, i)) for i, x in enumerate(v)])",
+                    f"{var} = tuple([{fn}(x, (*path, {f.name!r}, i)) for i, x in enumerate({var})])",
                 )
             else:
-                src.emit(2, f"kw[{f.attr!r}] = {fn}(v, (*path, {f.name!r}))")
+                src.emit(2, f"{var} = {fn}({var}, (*path, {f.name!r}))")
         else:
             conv = src.name_for("conv", b._leaf_in(f))
             if f.repeated:
-                src.emit(2, f"kw[{f.attr!r}] = _leaves({conv}, v, (*path, {f.name!r}))")
+                src.emit(2, f"{var} = _leaves({conv}, {var}, (*path, {f.name!r}))")
             else:
                 src.emit(2, "try:")
-                src.emit(3, f"kw[{f.attr!r}] = {conv}(v)")
+                src.emit(3, f"{var} = {conv}({var})")
                 src.emit(2, "except _Bad as bad:")
                 src.emit(3, f"raise _at((*path, {f.name!r}), bad) from None")
-        if f.required:
-            src.emit(1, "else:")
-            message = f"{rec.name} lacks the required member {f.name!r}"
-            src.emit(2, f"raise _fail(path, {message!r})")
     src.emit(1, "if n != len(d):")
     src.emit(2, f"raise _unknown_member(d, {rec_name}, path)")
-    src.emit(1, f"return {src.name_for('cls', rec.cls)}(**kw)")
+    _construct(src, rec, values, 1)
+
+
+def _default_of(cls: type, attr: str) -> Any:
+    field = next(f for f in dataclasses.fields(cls) if f.name == attr)
+    return None if field.default is dataclasses.MISSING else field.default
 
 
 def _gen_bind_element(src: _Source, rec: Record) -> None:
-    cls = src.name_for("cls", rec.cls)
     src.emit(0, f"def {_fn('bindx', rec)}(el):")
-    src.emit(1, "kw = {}")
+    values: dict[str, str] = {}
     if rec.content is not None:
-        for f in rec.fields:
+        for i, f in enumerate(rec.fields):
+            var = f"v{i}"
+            values[f.attr] = var
             conv = src.name_for("conv", b._xml_leaf_in(f))
             if f.name == rec.content:
-                src.emit(1, "v = el.text")
+                src.emit(1, f"{var} = el.text")
             else:
                 xml_name = f"{{{XML_NS}}}lang" if f.name == "lang" else f.name
-                src.emit(1, f"v = el.get({xml_name!r})")
-            src.emit(1, "if v is not None:")
+                src.emit(1, f"{var} = el.get({xml_name!r})")
+            src.emit(1, f"if {var} is not None:")
             src.emit(2, "try:")
-            src.emit(3, f"kw[{f.attr!r}] = {conv}(v)")
+            src.emit(3, f"{var} = {conv}({var})")
             src.emit(2, "except _Bad as bad:")
             src.emit(3, "raise _at_element(el, bad) from None")
-        src.emit(1, f"return {cls}(**kw)")
+        _construct(src, rec, values, 1)
         return
+    for i, f in enumerate(rec.fields):
+        values[f.attr] = f"v{i}"
+        src.emit(1, f"v{i} = None")
     index = src.name_for(
         "index", {f"{{{CERTIFICATE_NS}}}{f.name}": i for i, f in enumerate(rec.fields)}
     )
     src.emit(1, "for child in el:")
     src.emit(2, f"i = {index}[child.tag]")
     for i, f in enumerate(rec.fields):
+        var = f"v{i}"
         src.emit(2, f"{'if' if i == 0 else 'elif'} i == {i}:")
         if f.kind is Kind.RECORD:
             assert f.target is not None
@@ -264,17 +296,20 @@ def _gen_bind_element(src: _Source, rec: Record) -> None:
             src.emit(4, "raise _at_element(child, bad) from None")
             value = "value"
         if f.repeated:
-            src.emit(3, f"if {f.attr!r} in kw:")
-            src.emit(4, f"kw[{f.attr!r}].append({value})")
+            src.emit(3, f"if {var} is None:")
+            src.emit(4, f"{var} = [{value}]")
             src.emit(3, "else:")
-            src.emit(4, f"kw[{f.attr!r}] = [{value}]")
+            src.emit(4, f"{var}.append({value})")
         else:
-            src.emit(3, f"kw[{f.attr!r}] = {value}")
-    for f in rec.fields:
+            src.emit(3, f"{var} = {value}")
+    for i, f in enumerate(rec.fields):
+        default = src.name_for("default", _default_of(rec.cls, f.attr))
         if f.repeated:
-            src.emit(1, f"if {f.attr!r} in kw:")
-            src.emit(2, f"kw[{f.attr!r}] = tuple(kw[{f.attr!r}])")
-    src.emit(1, f"return {cls}(**kw)")
+            src.emit(1, f"v{i} = {default} if v{i} is None else tuple(v{i})")
+        elif _default_of(rec.cls, f.attr) is not None:
+            src.emit(1, f"if v{i} is None:")
+            src.emit(2, f"v{i} = {default}")
+    _construct(src, rec, values, 1)
 
 
 def _gen_write_xml(src: _Source, rec: Record) -> None:
@@ -335,6 +370,7 @@ def _generate() -> Compiled:
     namespace: dict[str, Any] = {
         **src.names,
         "Decimal": Decimal,
+        "new": object.__new__,
         "MISSING": object(),
         "TEXT": TEXT_ESCAPES,
         "ATTR": ATTR_ESCAPES,

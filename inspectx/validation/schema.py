@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -126,35 +127,30 @@ class SchemaValidators:
 
     def json_findings(self, data: Any) -> list[Finding]:
         """Every JSON Schema violation, each located by a JSON Pointer."""
-        findings: list[Finding] = []
+        errors: Iterable[tuple[str | None, str, Any]]
         if self.engine == "rs":
             if self._rs.is_valid(data):
-                return findings
-            for err in self._rs.iter_errors(data):
-                code = _RS_KIND_CODES.get(type(err.kind).__name__, "schema.invalid")
-                findings.append(
-                    Finding(
-                        code=code,
-                        severity=Severity.ERROR,
-                        layer="schema",
-                        message=err.message,
-                        hint=_hint(code),
-                        location=json_pointer(err.instance_path),
-                    )
-                )
+                return []
+            errors = (
+                (_RS_KIND_CODES.get(type(e.kind).__name__), e.message, e.instance_path)
+                for e in self._rs.iter_errors(data)
+            )
         else:
-            for err in self._ref.iter_errors(data):
-                code = _REF_KIND_CODES.get(str(err.validator), "schema.invalid")
-                findings.append(
-                    Finding(
-                        code=code,
-                        severity=Severity.ERROR,
-                        layer="schema",
-                        message=err.message,
-                        hint=_hint(code),
-                        location=json_pointer(err.absolute_path),
-                    )
-                )
+            errors = (
+                (_REF_KIND_CODES.get(str(e.validator)), e.message, e.absolute_path)
+                for e in self._ref.iter_errors(data)
+            )
+        findings = [
+            Finding(
+                code=code or "schema.invalid",
+                severity=Severity.ERROR,
+                layer="schema",
+                message=message,
+                hint=_hint(code or "schema.invalid"),
+                location=json_pointer(path),
+            )
+            for code, message, path in errors
+        ]
         findings.sort(key=lambda f: (f.location or "", _PRIORITY.get(f.code, len(_PRIORITY))))
         return findings
 
