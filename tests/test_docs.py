@@ -1,4 +1,4 @@
-"""The README and docs stay true: the example runs, CI runs the README command, codes are documented."""
+"""The README and docs stay true: the example runs, CI runs its command, every code is listed."""
 
 from __future__ import annotations
 
