@@ -276,3 +276,14 @@ def test_failed_write_leaves_no_partial_file(
         _io.write_atomic(str(target), b"data")
     assert info.value.code == "output.unwritable"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_output_dir_names_follow_the_detected_format_not_the_file_name(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "misnamed.xml").write_bytes(json_bytes(minimal_certificate_data()))  # JSON inside
+    out = tmp_path / "out"
+    result = run_cli("convert", str(src), "--output-dir", str(out))
+    assert result.returncode == 0, result.stderr
+    written = out / "misnamed.xml"
+    assert written.read_bytes().startswith(b"<?xml")

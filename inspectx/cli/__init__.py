@@ -192,7 +192,7 @@ def convert(
       inspectx convert certs/ --to xml --output-dir xml/
     """
     from inspectx._io import ensure_not_an_input, expand_inputs, read_input, write_atomic
-    from inspectx.errors import InspectxError
+    from inspectx.errors import InspectxError, OutputError
     from inspectx.validation import SchemaValidators, convert_bytes
 
     items = list(expand_inputs(inputs))
@@ -215,36 +215,42 @@ def convert(
     planned: set[str] = set()
     if output_dir:
         os.makedirs(output_dir, exist_ok=True)
+    single_output = output if output and output != "-" else None
+
+    def check_destination(destination: str) -> None:
+        ensure_not_an_input(destination, items)
+        key = os.path.realpath(destination)
+        if key in planned:
+            raise OutputError(
+                "output.collision",
+                f"two inputs would both be written to {destination}",
+                hint="convert them into separate output directories",
+            )
+        planned.add(key)
+        if os.path.lexists(destination) and not force:
+            raise OutputError(
+                "output.exists",
+                f"{destination} already exists",
+                hint="give --force to replace it, or choose another output",
+            )
+
     for item in items:
         try:
-            destination = _destination(item, output, output_dir, target)
-            if destination is not None:
-                ensure_not_an_input(destination, items)
-                key = os.path.realpath(destination)
-                if key in planned:
-                    from inspectx.errors import OutputError
-
-                    raise OutputError(
-                        "output.collision",
-                        f"two inputs would both be written to {destination}",
-                        hint="convert them into separate output directories",
-                    )
-                planned.add(key)
-                if os.path.lexists(destination) and not force:
-                    from inspectx.errors import OutputError
-
-                    raise OutputError(
-                        "output.exists",
-                        f"{destination} already exists",
-                        hint="give --force to replace it, or choose another output",
-                    )
+            if single_output:  # known before reading: refuse before any work
+                check_destination(single_output)
             data = read_input(item, max_bytes)
-            _fmt, out = convert_bytes(
+            source_format, out = convert_bytes(
                 data,
                 target,  # type: ignore[arg-type]
                 limits=limits,
                 validators=validators,
             )
+            destination = single_output
+            if output_dir:
+                # named by what was written: the input format comes from content, not the name
+                written = target or ("xml" if source_format == "json" else "json")
+                destination = _in_output_dir(item, output_dir, written)
+                check_destination(destination)
             if destination is None:
                 sys.stdout.buffer.write(out)
                 sys.stdout.buffer.flush()
@@ -271,23 +277,11 @@ def _exit_code_for(exc: InspectxError) -> int:
     return EXIT_INVALID
 
 
-def _destination(
-    item: InputFile, output: str | None, output_dir: str | None, target: str | None
-) -> str | None:
-    if output_dir:
-        stem, _ = os.path.splitext(item.relative)
-        suffix = target or _other_suffix(item.path)
-        path = os.path.join(output_dir, f"{stem}.{suffix}")
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        return path
-    if output and output != "-":
-        return output
-    return None
-
-
-def _other_suffix(path: str) -> str:
-    # only used to name outputs in --output-dir when --to is not given
-    return "xml" if path.lower().endswith(".json") else "json"
+def _in_output_dir(item: InputFile, output_dir: str, suffix: str) -> str:
+    stem, _ = os.path.splitext(item.relative)
+    path = os.path.join(output_dir, f"{stem}.{suffix}")
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    return path
 
 
 # --- validate -------------------------------------------------------------------------

@@ -272,7 +272,7 @@ def bind_element(cls: type, el: Any) -> Any:
     return compiled().bind_element[cls](el)
 
 
-def parse_datetime(value: str, path: tuple[str | int, ...] = ()) -> datetime:
+def parse_datetime(value: str) -> datetime:
     """An aware datetime from RFC 3339 text with an explicit offset."""
     m = _DATETIME.match(value)
     if not m:
