@@ -45,3 +45,11 @@ def test_every_error_code_in_the_source_is_documented() -> None:
         )
     assert raised, "the source raises codes"
     assert raised <= documented, f"undocumented codes: {sorted(raised - documented)}"
+
+
+def test_every_rule_code_is_in_the_rules_table() -> None:
+    from inspectx.validation.rules import RULES_AND_PROFILES
+
+    table = (ROOT / "docs" / "rules.md").read_text("utf-8")
+    for code, info in RULES_AND_PROFILES.items():
+        assert f"| `{code}` | {info.severity.value} | {info.title} |" in table, code

@@ -290,6 +290,27 @@ def _in_output_dir(item: InputFile, output_dir: str, suffix: str) -> str:
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("inputs", nargs=-1, required=True, metavar="IN...")
 @click.option(
+    "--rules",
+    "pack_names",
+    multiple=True,
+    metavar="PACK",
+    help="Also evaluate a destination-market rule pack (an id from `inspectx rules list`, "
+    "or a pack file). Repeatable.",
+)
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    type=click.Choice(["iso17025"]),
+    help="Also lint the report's content against a profile (ISO/IEC 17025 §7.8).",
+)
+@click.option(
+    "--at",
+    "at_text",
+    metavar="TIME",
+    help="Evaluate rule packs as of this RFC 3339 time (default: now).",
+)
+@click.option(
     "--format",
     "out_format",
     type=click.Choice(["text", "json", "jsonl"]),
@@ -297,25 +318,41 @@ def _in_output_dir(item: InputFile, output_dir: str, suffix: str) -> str:
     show_default=True,
     help="text for people; json (one object) or jsonl (a line per input, then a summary).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Show details for valid inputs too.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every check and warning.")
 @_max_bytes_option
-def validate(inputs: tuple[str, ...], out_format: str, verbose: bool, max_bytes: int) -> None:
-    """Check certificates: well-formed, safe, and valid against the published schema.
+def validate(
+    inputs: tuple[str, ...],
+    pack_names: tuple[str, ...],
+    profiles: tuple[str, ...],
+    at_text: str | None,
+    out_format: str,
+    verbose: bool,
+    max_bytes: int,
+) -> None:
+    """Check certificates: format, schema, business rules, and optionally
+    destination-market rule packs and report profiles.
+
+    The verdict is VALID, INVALID (a rule or check failed), or INDETERMINATE (a
+    rule pack could not decide: a human must look).
 
     \b
     Examples:
       inspectx validate report.json
+      inspectx validate report.xml --rules eu-toys-en71-3 --profile iso17025
       inspectx validate certs/ --format jsonl > results.jsonl
     """
     from inspectx._io import expand_inputs, read_input
     from inspectx.errors import InspectxError
     from inspectx.validation import SchemaValidators, validate_bytes
 
+    packs = _load_packs(pack_names)
+    at = _parse_time(at_text)
     limits = _limits(max_bytes)
     validators = SchemaValidators()
     style = _Style(sys.stdout)
-    reports: list[dict[str, Any]] = []
+    counts = {"VALID": 0, "INVALID": 0, "INDETERMINATE": 0, "ERROR": 0}
     codes: list[int] = []
+    documents: list[dict[str, Any]] = []
     entry: dict[str, Any]
     items = list(expand_inputs(inputs))
     if not items:
@@ -329,43 +366,77 @@ def validate(inputs: tuple[str, ...], out_format: str, verbose: bool, max_bytes:
             else:
                 entry = _report_for_error(item.path, exc)
         else:
-            report = validate_bytes(data, source=item.path, limits=limits, validators=validators)
+            report = validate_bytes(
+                data, source=item.path, limits=limits, validators=validators,
+                profiles=profiles, packs=packs, at=at,
+            )  # fmt: skip
             entry = report.as_dict()
-            if verbose and report.certificate is not None:
+            if report.certificate is not None:
                 entry["summary"] = _summary_line(report)
+        counts[entry["verdict"]] += 1
         codes.append(_VERDICT_EXIT[entry["verdict"]])
         _emit(entry, out_format, style, verbose)
-        reports.append(entry)
+        if out_format == "json":
+            documents.append(entry)
     exit_code = _worst(codes)
-    counts = {
-        v: sum(1 for r in reports if r["verdict"] == v) for v in ("VALID", "INVALID", "ERROR")
-    }
-    summary = {"total": len(reports), **{k.lower(): n for k, n in counts.items()}}
+    summary = {"total": len(codes), **{k.lower(): n for k, n in counts.items()}}
     if out_format == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "schema": REPORT_SCHEMA,
-                    "tool": {"name": "inspectx", "version": __version__},
-                    "documents": reports,
-                    "summary": summary,
-                    "exitCode": exit_code,
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        report_object = {
+            "schema": REPORT_SCHEMA,
+            "tool": {"name": "inspectx", "version": __version__},
+            "documents": documents,
+            "summary": summary,
+            "exitCode": exit_code,
+        }
+        click.echo(json.dumps(report_object, indent=2, ensure_ascii=False))
     elif out_format == "jsonl":
         click.echo(json.dumps({"schema": REPORT_SCHEMA, "summary": summary, "exitCode": exit_code}))
-    elif len(reports) > 1:
+    elif len(codes) > 1:
         click.echo(
             f"{summary['total']} checked: {summary['valid']} valid, {summary['invalid']} invalid"
+            + (f", {summary['indeterminate']} indeterminate" if summary["indeterminate"] else "")
             + (f", {summary['error']} unreadable" if summary["error"] else "")
         )
     sys.exit(exit_code)
 
 
-_VERDICT_EXIT = {"VALID": EXIT_OK, "INVALID": EXIT_INVALID, "ERROR": EXIT_OPERATIONAL}
+def _load_packs(names: tuple[str, ...]) -> list[Any]:
+    if not names:
+        return []
+    from inspectx.errors import InspectxError
+    from inspectx.validation.packs import load_pack  # type: ignore[import-untyped,unused-ignore]
+
+    packs = []
+    for name in names:
+        try:
+            packs.append(load_pack(name))
+        except InspectxError as exc:
+            for line in _error_lines(name, exc, _Style(sys.stderr)):
+                click.echo(line, err=True)
+            sys.exit(EXIT_OPERATIONAL)
+    return packs
+
+
+def _parse_time(text: str | None) -> Any:
+    if text is None:
+        return None
+    from datetime import datetime
+
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an RFC 3339 time", param_hint="--at") from None
+    if value.tzinfo is None:
+        raise click.BadParameter("give a time zone offset, e.g. Z or +08:00", param_hint="--at")
+    return value
+
+
+_VERDICT_EXIT = {
+    "VALID": EXIT_OK,
+    "INVALID": EXIT_INVALID,
+    "INDETERMINATE": EXIT_INDETERMINATE,
+    "ERROR": EXIT_OPERATIONAL,
+}
 
 
 def _report_for_error(source: str, exc: InspectxError) -> dict[str, Any]:
@@ -374,7 +445,12 @@ def _report_for_error(source: str, exc: InspectxError) -> dict[str, Any]:
         finding["hint"] = exc.hint
     if exc.location:
         finding["location"] = exc.location
-    return {"source": source, "verdict": "INVALID", "findings": [finding]}
+    return {
+        "source": source,
+        "verdict": "INVALID",
+        "checks": [{"id": "format", "status": "failed"}],
+        "findings": [finding],
+    }
 
 
 def _summary_line(report: DocumentReport) -> str:
@@ -387,6 +463,14 @@ def _summary_line(report: DocumentReport) -> str:
     )
 
 
+_MARKS = {
+    "VALID": ("✔ VALID", "green"),
+    "INVALID": ("✖ INVALID", "red"),
+    "INDETERMINATE": ("? INDETERMINATE", "yellow"),
+    "ERROR": ("! ERROR", "yellow"),
+}
+
+
 def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) -> None:
     if out_format == "jsonl":
         click.echo(json.dumps({"schema": REPORT_SCHEMA, **entry}, ensure_ascii=False))
@@ -395,24 +479,35 @@ def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) 
         return
     name = _safe_name(entry["source"])
     verdict = entry["verdict"]
-    if verdict == "VALID":
-        fmt = {"json": "inspectx JSON", "xml": "inspectx XML"}.get(entry.get("format", ""), "")
-        click.echo(f"{style('✔ VALID', fg='green')}    {name} ({fmt})")
-        if verbose and "summary" in entry:
-            click.echo(f"  {entry['summary']}")
-        return
+    label, colour = _MARKS[verdict]
+    kind = {"json": " (inspectx JSON)", "xml": " (inspectx XML)"}.get(entry.get("format", ""), "")
+    click.echo(f"{style(label, fg=colour)}  {name}{kind}")
     if verdict == "ERROR":
         err = entry["error"]
-        click.echo(f"{style('! ERROR', fg='yellow')}    {name}: {err['message']}")
+        click.echo(f"  {err['code']}: {err['message']}")
         if err.get("hint"):
-            click.echo(f"  hint: {err['hint']}")
+            click.echo(f"    hint: {err['hint']}")
         return
-    click.echo(f"{style('✖ INVALID', fg='red')}  {name}")
+    if verbose and "summary" in entry:
+        click.echo(f"  {entry['summary']}")
+    if verbose:
+        for check in entry.get("checks", []):
+            click.echo(f"  check {check['id']:<28} {check['status']}")
     for finding in entry["findings"]:
+        if finding["severity"] != "error" and not verbose:
+            continue
         where = f" at {finding['location']}" if finding.get("location") else ""
-        click.echo(f"  {finding['code']}{where}: {finding['message']}")
+        severity = "" if finding["severity"] == "error" else f"{finding['severity']}: "
+        click.echo(f"  {severity}{finding['code']}{where}: {finding['message']}")
         if finding.get("hint"):
             click.echo(f"    hint: {finding['hint']}")
+    for pack in entry.get("packs", []):
+        for rule in pack["rules"]:
+            if rule["status"] in ("FAILED", "OPEN") or verbose:
+                click.echo(
+                    f"  {pack['id']} {rule['id']}: {rule['status']}: {rule['description']}"
+                    + (f" ({rule['note']})" if rule.get("note") else "")
+                )
 
 
 # --- inspect ----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ __all__ = [
     "dump_json",
     "dump_xml",
     "model_to_xml_bytes",
+    "pointer_to_xpath",
     "read_json_data",
     "read_xml_data",
     "read_xml_root",
@@ -180,3 +181,21 @@ def xpath_of(el: etree._Element) -> str:
             steps.append(f"/{name}")
         rec = RECORDS[f.target] if f is not None and f.kind is Kind.RECORD and f.target else None
     return "".join(steps) + f" (line {el.sourceline})"
+
+
+def pointer_to_xpath(root: etree._Element, pointer: str) -> str:
+    """The XPath (with line number) of the element a JSON Pointer names in a certificate."""
+    el = root
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if token.isdigit():
+            parent = el.getparent()
+            siblings = [c for c in parent if c.tag == el.tag] if parent is not None else [el]
+            if int(token) < len(siblings):
+                el = siblings[int(token)]
+            continue
+        match = el.find(f"{{{CERTIFICATE_NS}}}{token}")
+        if match is None:
+            break
+        el = match
+    return xpath_of(el)

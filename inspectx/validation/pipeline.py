@@ -6,7 +6,9 @@ These are the calls a library user makes; the CLI is a thin shell over them.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from inspectx.errors import InputError, InspectxError, SchemaInvalid
@@ -19,12 +21,14 @@ from inspectx.formats.certificate import (
     data_to_xml_bytes,
     detect_format,
     model_to_xml_bytes,
+    pointer_to_xpath,
     read_json_data,
     read_xml_root,
 )
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 from inspectx.model import Certificate
-from inspectx.validation.report import DocumentReport, Finding, Severity
+from inspectx.validation.report import DocumentReport, Finding, PackOutcome, RuleOutcome, Severity
+from inspectx.validation.rules import check_profile, check_rules
 from inspectx.validation.schema import SchemaValidators, default_validators
 
 __all__ = [
@@ -108,11 +112,21 @@ def validate_bytes(
     source: str = "-",
     limits: Limits = DEFAULT_LIMITS,
     validators: SchemaValidators | None = None,
+    rules: bool = True,
+    profiles: Sequence[str] = (),
+    packs: Sequence[Any] = (),
+    at: datetime | None = None,
 ) -> DocumentReport:
-    """Validate one document (format and schema layers); never raises for bad input.
+    """Validate one document, layer by layer; never raises for bad input.
 
-    Returns a :class:`DocumentReport` listing every finding; its verdict is
-    INVALID when any finding has error severity.
+    Layers: format, schema, model (values the model can hold), then, unless
+    ``rules`` is false, the business rules of :mod:`inspectx.validation.rules`,
+    the report-content ``profiles`` (``"iso17025"``) and the rule ``packs``
+    (evaluated at ``at``, default now). A layer runs only if the ones before it
+    passed. Locations point into the input: JSON Pointers for JSON, XPaths with
+    line numbers for XML. Returns a :class:`DocumentReport`; its verdict is
+    INVALID for any error finding or FAILED pack rule, INDETERMINATE for an OPEN
+    pack rule, VALID otherwise.
     """
     digest = hashlib.sha256(data).hexdigest()
     fmt: Format | None = None
@@ -121,7 +135,11 @@ def validate_bytes(
         findings = _schema_findings(fmt, json_data, root, validators or default_validators())
         if findings:
             return DocumentReport(
-                source=source, format=fmt, sha256=digest, findings=tuple(findings)
+                source=source,
+                format=fmt,
+                sha256=digest,
+                findings=tuple(findings),
+                layers=("format", "schema"),
             )
         cert = _bind(fmt, json_data, root)
     except InspectxError as exc:
@@ -134,8 +152,67 @@ def validate_bytes(
             hint=exc.hint,
             location=exc.location,
         )
-        return DocumentReport(source=source, format=fmt, sha256=digest, findings=(finding,))
-    return DocumentReport(source=source, format=fmt, sha256=digest, findings=(), certificate=cert)
+        return DocumentReport(
+            source=source,
+            format=fmt,
+            sha256=digest,
+            findings=(finding,),
+            layers=("format",) if layer == "format" else ("format", "schema", "model"),
+        )
+    if not rules:
+        return DocumentReport(
+            source=source, format=fmt, sha256=digest, findings=(), certificate=cert
+        )
+    rule_findings = check_rules(cert)
+    for profile in profiles:
+        rule_findings += check_profile(cert, profile)
+    if fmt == "xml":
+        rule_findings = [
+            replace(f, location=pointer_to_xpath(root, f.location)) if f.location else f
+            for f in rule_findings
+        ]
+    pack_outcomes = tuple(evaluate_packs(packs, cert, at=at)) if packs else ()
+    return DocumentReport(
+        source=source,
+        format=fmt,
+        sha256=digest,
+        findings=tuple(rule_findings),
+        certificate=cert,
+        layers=("format", "schema", "model", "rules", *(f"profile:{p}" for p in profiles)),
+        packs=pack_outcomes,
+    )
+
+
+def evaluate_packs(
+    packs: Sequence[Any], cert: Certificate, *, at: datetime | None
+) -> list[PackOutcome]:
+    """Evaluate rule packs against a certificate (see :mod:`inspectx.validation.packs`)."""
+    from inspectx.validation.packs import evaluate_pack  # type: ignore[import-untyped,unused-ignore]
+
+    when = at or datetime.now(UTC)
+    outcomes = []
+    for pack in packs:
+        report = evaluate_pack(pack, cert, at=when)
+        outcomes.append(
+            PackOutcome(
+                pack_id=pack.id,
+                version=pack.version,
+                market=pack.market,
+                rules=tuple(
+                    RuleOutcome(
+                        rule_id=r.rule_id,
+                        version=r.rule_version,
+                        status=r.status,
+                        description=r.description_en,
+                        affected_fields=tuple(r.affected_fields),
+                        source=r.source,
+                        note=getattr(r, "note", None),
+                    )
+                    for r in report.results
+                ),
+            )
+        )
+    return outcomes
 
 
 def render(cert: Certificate, to: Target, *, validators: SchemaValidators | None = None) -> bytes:
