@@ -204,7 +204,7 @@ def _finding(code: str, message: str, location: str) -> Finding:
     return Finding(
         code=code,
         severity=info.severity,
-        layer="rules",
+        layer=f"profile:{code.split('.')[0]}" if code in _PROFILE_RULES else "rules",
         message=message,
         hint=info.hint,
         location=location,
