@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -62,23 +63,40 @@ class _Style:
         return click.style(text, **kw) if self.on else text
 
 
-def _safe_name(path: str) -> str:
-    """A file name fit for one line of text output (newlines and odd bytes escaped)."""
-    return (
-        path.encode("utf-8", "backslashreplace")
-        .decode("utf-8")
-        .encode("unicode_escape")
-        .decode("ascii")
-        if any(c in path for c in "\n\r\t") or not path.isprintable()
-        else path
-    )
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _unicode(text: str) -> str:
+    """Valid Unicode: bytes of a non-UTF-8 file name shown as \\xNN, not as lone surrogates."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _safe_name(text: str) -> str:
+    """Text fit for one line of terminal output: control characters (newlines, ESC)
+    escaped, so a file name cannot forge a line or drive the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], _unicode(text))
+
+
+def _clean(value: Any) -> Any:
+    """A report entry with every string made valid Unicode (for JSON output)."""
+    if isinstance(value, str):
+        return _unicode(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 def _error_lines(name: str, err: InspectxError, style: _Style) -> list[str]:
-    where = f" at {err.location}" if err.location else ""
-    lines = [f"{style('✖', fg='red')} {_safe_name(name)}: {err.code}: {err.message}{where}"]
+    where = f" at {_safe_name(err.location)}" if err.location else ""
+    message = _safe_name(err.message)
+    lines = [f"{style('✖', fg='red')} {_safe_name(name)}: {err.code}: {message}{where}"]
     if err.hint:
-        lines.append(f"  hint: {err.hint}")
+        lines.append(f"  hint: {_safe_name(err.hint)}")
     return lines
 
 
@@ -214,7 +232,13 @@ def convert(
     codes: list[int] = []
     planned: set[str] = set()
     if output_dir:
-        os.makedirs(output_dir, exist_ok=True)
+        try:
+            os.makedirs(output_dir, exist_ok=True)
+        except OSError as exc:
+            click.echo(
+                f"inspectx: cannot create {_safe_name(output_dir)}: {exc.strerror}", err=True
+            )
+            sys.exit(EXIT_OPERATIONAL)
     single_output = output if output and output != "-" else None
 
     def check_destination(destination: str) -> None:
@@ -278,9 +302,18 @@ def _exit_code_for(exc: InspectxError) -> int:
 
 
 def _in_output_dir(item: InputFile, output_dir: str, suffix: str) -> str:
+    from inspectx.errors import OutputError
+
     stem, _ = os.path.splitext(item.relative)
     path = os.path.join(output_dir, f"{stem}.{suffix}")
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            "output.unwritable",
+            f"cannot create the folder for {path}: {exc.strerror}",
+            hint="check that no file stands where the folder must go, and the permissions",
+        ) from None
     return path
 
 
@@ -388,7 +421,7 @@ def validate(
             "summary": summary,
             "exitCode": exit_code,
         }
-        click.echo(json.dumps(report_object, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(_clean(report_object), indent=2, ensure_ascii=False))
     elif out_format == "jsonl":
         click.echo(json.dumps({"schema": REPORT_SCHEMA, "summary": summary, "exitCode": exit_code}))
     elif len(codes) > 1:
@@ -473,7 +506,7 @@ _MARKS = {
 
 def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) -> None:
     if out_format == "jsonl":
-        click.echo(json.dumps({"schema": REPORT_SCHEMA, **entry}, ensure_ascii=False))
+        click.echo(json.dumps(_clean({"schema": REPORT_SCHEMA, **entry}), ensure_ascii=False))
         return
     if out_format != "text":
         return
@@ -484,7 +517,7 @@ def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) 
     click.echo(f"{style(label, fg=colour)}  {name}{kind}")
     if verdict == "ERROR":
         err = entry["error"]
-        click.echo(f"  {err['code']}: {err['message']}")
+        click.echo(f"  {err['code']}: {_safe_name(err['message'])}")
         if err.get("hint"):
             click.echo(f"    hint: {err['hint']}")
         return
@@ -496,11 +529,11 @@ def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) 
     for finding in entry["findings"]:
         if finding["severity"] != "error" and not verbose:
             continue
-        where = f" at {finding['location']}" if finding.get("location") else ""
+        where = f" at {_safe_name(finding['location'])}" if finding.get("location") else ""
         severity = "" if finding["severity"] == "error" else f"{finding['severity']}: "
-        click.echo(f"  {severity}{finding['code']}{where}: {finding['message']}")
+        click.echo(f"  {severity}{finding['code']}{where}: {_safe_name(finding['message'])}")
         if finding.get("hint"):
-            click.echo(f"    hint: {finding['hint']}")
+            click.echo(f"    hint: {_safe_name(finding['hint'])}")
     for pack in entry.get("packs", []):
         for rule in pack["rules"]:
             if rule["status"] in ("FAILED", "OPEN") or verbose:

@@ -175,6 +175,13 @@ def _leaf_out(f: Field) -> Callable[[Any], Any]:
                     "must be a non-empty string",
                     "leave a field out (None or ()) instead of giving an empty string",
                 )
+            if _NOT_XML_CHAR.search(value):
+                raise ModelError(
+                    "model.forbidden-character",
+                    f"{f.attr}: the text contains a character XML cannot carry",
+                    hint="remove control characters (U+0000–U+001F other than tab, LF, CR), "
+                    "U+FFFE, U+FFFF and unpaired surrogates",
+                )
             return value
 
     elif kind is Kind.DECIMAL:

@@ -122,7 +122,7 @@ def _out_expr(src: _Source, f: Field, var: str) -> str:
     """An expression rendering model value ``var`` of field ``f`` as wire text, with checks."""
     out = src.name_for("out", b._leaf_out(f))
     if f.kind is Kind.STRING:
-        return f"({var} if type({var}) is str and {var} else {out}({var}))"
+        return f"({var} if type({var}) is str and {var} and not forbidden({var}) else {out}({var}))"
     if f.kind is Kind.DECIMAL:
         return f'(format({var}, "f") if type({var}) is Decimal and {var}.is_finite() else {out}({var}))'
     if f.kind is Kind.ENUM:
@@ -371,6 +371,7 @@ def _generate() -> Compiled:
         **src.names,
         "Decimal": Decimal,
         "new": object.__new__,
+        "forbidden": b._NOT_XML_CHAR.search,
         "MISSING": object(),
         "TEXT": TEXT_ESCAPES,
         "ATTR": ATTR_ESCAPES,

@@ -55,7 +55,8 @@ class Lexical:
 
 
 TEXT = Lexical("text", max_length=4096)
-LONG_TEXT = Lexical("longText", max_length=None)
+# at most 2.5 M characters: 10 MB of UTF-8, libxml2's cap on one text node
+LONG_TEXT = Lexical("longText", max_length=2_500_000)
 TOKEN = Lexical("token", r"[^ \t\r\n]+", max_length=256)
 URI = Lexical("uri", r"[A-Za-z][A-Za-z0-9+.\-]*:[^ \t\r\n]+", max_length=2048)
 COUNTRY = Lexical("countryCode", r"[A-Z]{2}", max_length=None)
@@ -75,9 +76,9 @@ DATETIME = Lexical(
     r"(Z|[+\-]([01][0-9]|2[0-3]):[0-5][0-9])",
     max_length=None,
 )
-BASE64 = Lexical(
-    "base64", r"([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?", max_length=None
-)
+# no pattern: a regular expression over megabytes of base64 overflows jsonschema-rs's
+# backtracking engine; the model checks that the text is canonical base64
+BASE64 = Lexical("base64", max_length=2_500_000)
 INTEGER = Lexical("positiveInteger", r"[1-9][0-9]{0,5}", max_length=None)
 MAX_INTEGER: Final = 999_999
 

@@ -7,6 +7,7 @@ output of each is deterministic (DESIGN §2, rules 1-6).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Literal
 
 import orjson
@@ -163,6 +164,12 @@ def dump_xml(cert: Certificate) -> bytes:
     return data_to_xml_bytes(certificate_to_data(cert))
 
 
+@cache
+def _preceding_same() -> etree.XPath:
+    # counted in C: a Python loop over the siblings made many findings quadratic
+    return etree.XPath("count(preceding-sibling::*[local-name() = $ln and namespace-uri() = $ns])")
+
+
 def xpath_of(el: etree._Element) -> str:
     """A readable XPath for an element of an inspectx certificate, with its line.
 
@@ -175,7 +182,9 @@ def xpath_of(el: etree._Element) -> str:
         name = etree.QName(node).localname
         f = rec.field(name) if rec is not None else None
         if f is not None and f.repeated:
-            position = 1 + sum(1 for s in node.itersiblings(preceding=True) if s.tag == node.tag)
+            qname = etree.QName(node)
+            before = _preceding_same()(node, ln=qname.localname, ns=qname.namespace or "")
+            position = 1 + int(before)  # type: ignore[arg-type]
             steps.append(f"/{name}[{position}]")
         else:
             steps.append(f"/{name}")

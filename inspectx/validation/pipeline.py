@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from inspectx.errors import InputError, InspectxError, SchemaInvalid
+from inspectx.errors import InputError, InspectxError, OutputError, SchemaInvalid
 from inspectx.formats.certificate import (
     Format,
     certificate_from_data,
@@ -53,8 +53,20 @@ class LoadedCertificate:
     sha256: str
 
 
+def _as_bytes(data: object) -> bytes:
+    if isinstance(data, bytearray | memoryview):
+        return bytes(data)
+    raise InputError(
+        "format.not-bytes",
+        f"expected the document's bytes, not {type(data).__name__}",
+        hint="read files in binary mode (open(path, 'rb')): the bytes carry their encoding",
+    )
+
+
 def _parse(data: bytes, limits: Limits) -> tuple[Format, Any, Any]:
     """(format, JSON data or None, XML root or None)."""
+    if not isinstance(data, bytes):
+        data = _as_bytes(data)
     fmt = detect_format(data)
     if fmt == "json":
         return fmt, read_json_data(data, limits), None
@@ -62,11 +74,16 @@ def _parse(data: bytes, limits: Limits) -> tuple[Format, Any, Any]:
 
 
 def _schema_findings(
-    fmt: Format, json_data: Any, root: Any, validators: SchemaValidators
+    fmt: Format,
+    json_data: Any,
+    root: Any,
+    validators: SchemaValidators,
+    limits: Limits,
+    size: int,
 ) -> list[Finding]:
     if fmt == "json":
-        return validators.json_findings(json_data)
-    return validators.xml_findings(root)
+        return validators.json_findings(json_data, limits.max_findings, size)
+    return validators.xml_findings(root, limits.max_findings)
 
 
 def _bind(fmt: Format, json_data: Any, root: Any) -> Certificate:
@@ -89,7 +106,9 @@ def read_certificate(
     :class:`ModelError` for a value the model cannot hold (e.g. 30 February).
     """
     fmt, json_data, root = _parse(data, limits)
-    findings = _schema_findings(fmt, json_data, root, validators or default_validators())
+    findings = _schema_findings(
+        fmt, json_data, root, validators or default_validators(), limits, len(data)
+    )
     if findings:
         first = findings[0]
         raise SchemaInvalid(
@@ -128,11 +147,13 @@ def validate_bytes(
     INVALID for any error finding or FAILED pack rule, INDETERMINATE for an OPEN
     pack rule, VALID otherwise.
     """
-    digest = hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data).hexdigest() if isinstance(data, bytes | bytearray) else None
     fmt: Format | None = None
     try:
         fmt, json_data, root = _parse(data, limits)
-        findings = _schema_findings(fmt, json_data, root, validators or default_validators())
+        findings = _schema_findings(
+            fmt, json_data, root, validators or default_validators(), limits, len(data)
+        )
         if findings:
             return DocumentReport(
                 source=source,
@@ -261,5 +282,14 @@ def convert_bytes(
     loaded = read_certificate(data, limits=limits, validators=validators)
     target: Target = to or ("xml" if loaded.format == "json" else "json")
     if target == "xml":
-        return loaded.format, model_to_xml_bytes(loaded.certificate)
-    return loaded.format, data_to_json_bytes(certificate_to_data(loaded.certificate))
+        out = model_to_xml_bytes(loaded.certificate)
+    else:
+        out = data_to_json_bytes(certificate_to_data(loaded.certificate))
+    if len(out) > limits.max_bytes:  # escaping can make XML much longer than its JSON
+        raise OutputError(
+            "output.too-large",
+            f"the {target.upper()} would be {len(out)} bytes, over the limit of {limits.max_bytes}"
+            " that inspectx (and so the recipient) reads",
+            hint="raise the limit (--max-bytes) on both sides, or send JSON",
+        )
+    return loaded.format, out

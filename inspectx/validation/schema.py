@@ -7,6 +7,7 @@ nothing a document names (``$schema``, ``xsi:schemaLocation``) is ever fetched.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable
@@ -18,7 +19,6 @@ from lxml import etree
 
 from inspectx.formats._table import RECORDS, Kind, Record
 from inspectx.formats.certificate import xpath_of
-from inspectx.formats.safexml import make_parser
 from inspectx.formats.schemagen import JSON_SCHEMA_FILE, XSD_FILE
 from inspectx.model import Certificate
 from inspectx.validation.report import Finding, Severity
@@ -51,6 +51,7 @@ _REF_KIND_CODES = {
     "minimum": "schema.range",
     "maximum": "schema.range",
 }
+_FULL_REPORT_BYTES = 256 * 1024
 # the most basic defect at a location is reported first
 _PRIORITY = {
     code: i
@@ -116,8 +117,9 @@ class SchemaValidators:
             self._ref = jsonschema.Draft202012Validator(schema)
         xsd_path = _schema_file(XSD_FILE)
         with resources.as_file(xsd_path) as path:
-            # parsed from its file so that the xml.xsd import resolves locally
-            doc = etree.parse(str(path), make_parser())
+            # our own bundled file, parsed from disk so that its xml.xsd import resolves
+            # beside it (the untrusted-input parser would refuse to load anything)
+            doc = etree.parse(str(path), etree.XMLParser(no_network=True, resolve_entities=False))
             self._xsd = etree.XMLSchema(doc)
 
     def json_is_valid(self, data: Any) -> bool:
@@ -125,12 +127,23 @@ class SchemaValidators:
             return bool(self._rs.is_valid(data))
         return bool(self._ref.is_valid(data))
 
-    def json_findings(self, data: Any) -> list[Finding]:
-        """Every JSON Schema violation, each located by a JSON Pointer."""
+    def json_findings(
+        self, data: Any, max_findings: int = 100, size_hint: int | None = None
+    ) -> list[Finding]:
+        """The JSON Schema violations (at most ``max_findings``), each located by a
+        JSON Pointer, the most basic defect at a location first.
+
+        jsonschema-rs collects every error before returning any, so for a document
+        larger than ``size_hint`` bytes (default: any size) past 256 KiB only the
+        first violation is listed, with a ``schema.findings-truncated`` note: a
+        hostile upload with a million bad values must not cost minutes.
+        """
         errors: Iterable[tuple[str | None, str, Any]]
         if self.engine == "rs":
             if self._rs.is_valid(data):
                 return []
+            if size_hint is not None and size_hint > _FULL_REPORT_BYTES:
+                return self._first_json_finding(data)
             errors = (
                 (_RS_KIND_CODES.get(type(e.kind).__name__), e.message, e.instance_path)
                 for e in self._rs.iter_errors(data)
@@ -149,20 +162,45 @@ class SchemaValidators:
                 hint=_hint(code or "schema.invalid"),
                 location=json_pointer(path),
             )
-            for code, message, path in errors
+            for code, message, path in itertools.islice(errors, max_findings)
         ]
         findings.sort(key=lambda f: (f.location or "", _PRIORITY.get(f.code, len(_PRIORITY))))
         return findings
 
+    def _first_json_finding(self, data: Any) -> list[Finding]:
+        import jsonschema_rs
+
+        try:
+            self._rs.validate(data)
+        except jsonschema_rs.ValidationError as err:
+            code = _RS_KIND_CODES.get(type(err.kind).__name__, "schema.invalid")
+            first = Finding(
+                code=code,
+                severity=Severity.ERROR,
+                layer="schema",
+                message=err.message,
+                hint=_hint(code),
+                location=json_pointer(err.instance_path),
+            )
+            note = Finding(
+                code="schema.findings-truncated",
+                severity=Severity.INFO,
+                layer="schema",
+                message="the document is large, so only its first schema violation is listed",
+                hint="fix it and validate again, or split the document",
+            )
+            return [first, note]
+        return []  # pragma: no cover - is_valid said it was invalid
+
     def xml_is_valid(self, root: etree._Element) -> bool:
         return bool(self._xsd.validate(root))
 
-    def xml_findings(self, root: etree._Element) -> list[Finding]:
+    def xml_findings(self, root: etree._Element, max_findings: int = 100) -> list[Finding]:
         """Every XSD violation, each located by an XPath with its line number."""
         if self._xsd.validate(root):
             return []
         findings = []
-        for entry in self._xsd.error_log:  # type: ignore[attr-defined]
+        for entry in itertools.islice(self._xsd.error_log, max_findings):  # type: ignore[call-overload]
             el = _element_at(root, entry.path)
             code = _xsd_code(entry.type_name, entry.message, el)
             findings.append(
