@@ -437,7 +437,7 @@ def _load_packs(names: tuple[str, ...]) -> list[Any]:
     if not names:
         return []
     from inspectx.errors import InspectxError
-    from inspectx.validation.packs import load_pack  # type: ignore[import-untyped,unused-ignore]
+    from inspectx.validation.packs import load_pack
 
     packs = []
     for name in names:
@@ -541,6 +541,104 @@ def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) 
                     f"  {pack['id']} {rule['id']}: {rule['status']}: {rule['description']}"
                     + (f" ({rule['note']})" if rule.get("note") else "")
                 )
+
+
+# --- rules ------------------------------------------------------------------------------
+
+
+@main.group(epilog=EXIT_CODES_HELP)
+def rules() -> None:
+    """Destination-market rule packs: list them, show one, test one.
+
+    \b
+    Examples:
+      inspectx rules list
+      inspectx rules show eu-toys-en71-3
+      inspectx rules test my-pack.json
+      inspectx validate report.json --rules eu-toys-en71-3
+    """
+
+
+@rules.command("list")
+@click.option("--format", "out_format", type=click.Choice(["text", "json"]), default="text")
+def rules_list(out_format: str) -> None:
+    """List the rule packs shipped with inspectx."""
+    from inspectx.validation.packs import shipped_packs
+
+    packs = shipped_packs()
+    if out_format == "json":
+        rows = [
+            {"id": p.id, "version": p.version, "market": p.market, "title": p.title.get("en", ""),
+             "rules": len(p.rules)}
+            for p in packs
+        ]  # fmt: skip
+        click.echo(json.dumps({"schema": "inspectx.rulepacks/1", "packs": rows}, indent=2))
+        return
+    for p in packs:
+        click.echo(f"{p.id:<34} {p.version:<10} {p.market:<4} {len(p.rules):>3} rules  "
+                   f"{p.title.get('en', '')}")  # fmt: skip
+
+
+@rules.command("show")
+@click.argument("pack_name", metavar="PACK")
+@click.option("--format", "out_format", type=click.Choice(["text", "json"]), default="text")
+def rules_show(pack_name: str, out_format: str) -> None:
+    """Show a pack: its sources, and each rule with its limit, window and source."""
+    from inspectx.validation.packs import describe_pack
+
+    (pack,) = _load_packs((pack_name,))
+    described = describe_pack(pack)
+    if out_format == "json":
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{described['id']} {described['version']} ({described['market']}): "
+               f"{described['title'].get('en', '')}")  # fmt: skip
+    click.echo(f"  applies to HS {', '.join(described['productClasses']) or 'any'}")
+    for source in described["sources"]:
+        click.echo(f"  source {source['id']}: {source['reference']} <{source['uri']}>")
+    for rule in described["rules"]:
+        window = f"{rule['validFrom']} .. {rule.get('validUntil', '')}"
+        click.echo(f"  rule {rule['id']} v{rule['version']} [{window}]: "
+                   f"{rule['description'].get('en', '')}")  # fmt: skip
+        limit = rule.get("limit")
+        if limit:
+            click.echo(f"       {limit['parameter']} {limit['comparator']} {limit['value']} "
+                       f"{limit['unitSymbol']}  ({rule['source']['reference']})")  # fmt: skip
+
+
+@rules.command("test")
+@click.argument("pack_name", metavar="PACK")
+@click.option("--format", "out_format", type=click.Choice(["text", "json"]), default="text")
+def rules_test(pack_name: str, out_format: str) -> None:
+    """Run the examples embedded in a pack; exit 0 only if every one gives what it expects.
+
+    Pack authors: every rule of a pack should be exercised by at least one example.
+    """
+    from inspectx.validation.packs import test_pack
+
+    (pack,) = _load_packs((pack_name,))
+    results = test_pack(pack)
+    failed = [r for r in results if not r.passed]
+    if out_format == "json":
+        click.echo(json.dumps(
+            {"schema": "inspectx.rulepack-test/1", "pack": pack.id, "version": pack.version,
+             "examples": [r.as_dict() for r in results], "passed": not failed},
+            indent=2, ensure_ascii=False,
+        ))  # fmt: skip
+    else:
+        style = _Style(sys.stdout)
+        for r in results:
+            mark = style("✔", fg="green") if r.passed else style("✖", fg="red")
+            click.echo(f"{mark} {r.name}")
+            if r.error:
+                click.echo(f"    {r.error}")
+            for c in r.checks:
+                if not c.passed:
+                    click.echo(
+                        f"    {c.rule_id}: expected {c.expected.value}, got {c.actual.value}"
+                    )
+        click.echo(f"{len(results) - len(failed)} of {len(results)} examples pass")
+    sys.exit(EXIT_INVALID if failed else EXIT_OK)
 
 
 # --- inspect ----------------------------------------------------------------------------

@@ -208,7 +208,7 @@ def evaluate_packs(
     packs: Sequence[Any], cert: Certificate, *, at: datetime | None
 ) -> list[PackOutcome]:
     """Evaluate rule packs against a certificate (see :mod:`inspectx.validation.packs`)."""
-    from inspectx.validation.packs import evaluate_pack  # type: ignore[import-untyped,unused-ignore]
+    from inspectx.validation.packs import evaluate_pack
 
     when = at or datetime.now(UTC)
     outcomes = []
@@ -223,7 +223,7 @@ def evaluate_packs(
                     RuleOutcome(
                         rule_id=r.rule_id,
                         version=r.rule_version,
-                        status=r.status,
+                        status=r.status.value,
                         description=r.description_en,
                         affected_fields=tuple(r.affected_fields),
                         source=r.source,
