@@ -78,14 +78,18 @@ def _too_deep(limits: Limits, path: str) -> LimitExceeded:
 
 def _check_depth(value: Any, limits: Limits) -> None:
     # iterative, over containers only: this runs on every document
+    limit = limits.max_depth
     stack = [(value, 0)]
-    containers = (dict, list)
+    pop, push = stack.pop, stack.append
     while stack:
-        node, depth = stack.pop()
-        if depth >= limits.max_depth:
+        node, depth = pop()
+        if depth >= limit:
             raise _too_deep(limits, "")
-        children = node.values() if type(node) is dict else node
-        stack.extend((c, depth + 1) for c in children if type(c) in containers)
+        depth += 1
+        for child in node.values() if type(node) is dict else node:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push((child, depth))
 
 
 def _check_strings(node: Any, path: str) -> None:
