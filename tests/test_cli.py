@@ -25,6 +25,7 @@ HEAVY = ("lxml", "cryptography", "jsonschema", "jsonschema_rs", "requests")
         ["convert", "--help"],
         ["validate", "--help"],
         ["inspect", "--help"],
+        ["rules", "--help"],
     ],
     ids=lambda a: " ".join(a),
 )
