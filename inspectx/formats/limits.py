@@ -20,7 +20,6 @@ class Limits:
     max_depth: int = 64
     max_elements: int = 500_000
     max_attributes: int = 64  # per element
-    max_string_length: int = 10 * 1024 * 1024
     max_findings: int = 100  # per document: a broken document need not list each defect
 
 
