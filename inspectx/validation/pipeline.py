@@ -1,6 +1,9 @@
-"""Read, validate and convert certificates: layers 1 (format) and 2 (schema), then the model.
+"""Read, validate and convert certificates.
 
-These are the calls a library user makes; the CLI is a thin shell over them.
+Validation runs the layers of DESIGN §3 in order: 1 format (the hardened
+parsers), 2 schema, then the model (values the model can hold), 3 business
+rules and report profiles, 4 destination-market rule packs. These are the
+calls a library user makes; the CLI is a thin shell over them.
 """
 
 from __future__ import annotations
