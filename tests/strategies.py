@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from inspectx.formats._bind import format_datetime
 from inspectx.formats._table import MAX_INTEGER, RECORDS, Field, Kind
 from inspectx.model import Certificate
 
@@ -51,6 +52,7 @@ _LEXICAL = {
     "mediaType": media_type,
     "ncName": ncname,
     "email": email,
+    "dateTimeText": st.builds(format_datetime, datetime_),
 }
 
 

@@ -79,6 +79,14 @@ DATETIME = Lexical(
 # no pattern: a regular expression over megabytes of base64 overflows jsonschema-rs's
 # backtracking engine; the model checks that the text is canonical base64
 BASE64 = Lexical("base64", max_length=2_500_000)
+# a proof's times are kept as written (the signature covers their text): any RFC 3339
+# date-time, with or without fraction, "Z" or an offset
+DATETIME_TEXT = Lexical(
+    "dateTimeText",
+    _DAY + r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
+    r"(Z|[+\-]([01][0-9]|2[0-3]):[0-5][0-9])",
+    max_length=64,
+)
 INTEGER = Lexical("positiveInteger", r"[1-9][0-9]{0,5}", max_length=None)
 MAX_INTEGER: Final = 999_999
 
@@ -446,6 +454,21 @@ _RECORDS: tuple[Record, ...] = (
         ),
     ),
     Record(
+        m.Proof,
+        "Proof",
+        (
+            _s("id", "id", URI),
+            _s("type", "type", TOKEN, **REQ),
+            _s("cryptosuite", "cryptosuite", TOKEN, **REQ),
+            _s("created", "created", DATETIME_TEXT),
+            _s("expires", "expires", DATETIME_TEXT),
+            _s("verification_method", "verificationMethod", URI, **REQ),
+            _s("proof_purpose", "proofPurpose", TOKEN, **REQ),
+            _s("previous_proof", "previousProof", URI),
+            _s("proof_value", "proofValue", TOKEN, **REQ),
+        ),
+    ),
+    Record(
         m.Certificate,
         "Certificate",
         (
@@ -472,6 +495,7 @@ _RECORDS: tuple[Record, ...] = (
             _s("replaces", "replaces", URI),
             _r("signatories", "signatories", m.Signatory, **R),
             _r("extensions", "extensions", m.Extension, **R),
+            _r("proofs", "proof", m.Proof, **R),
         ),
     ),
 )

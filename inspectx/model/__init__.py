@@ -65,6 +65,7 @@ __all__ = [
     "Parameter",
     "Party",
     "Product",
+    "Proof",
     "Qualifier",
     "QualitativeResult",
     "Requirement",
@@ -474,6 +475,25 @@ class Extension:
 
 
 @dataclass(**_FROZEN)
+class Proof:
+    """A W3C Data Integrity proof (``DataIntegrityProof``) over the certificate.
+
+    It is never part of what is signed. Its members are kept exactly as written
+    (``created`` too, as text): the signature covers their bytes.
+    """
+
+    type: str
+    cryptosuite: str
+    verification_method: str
+    proof_purpose: str
+    proof_value: str
+    created: str | None = None
+    expires: str | None = None
+    id: str | None = None
+    previous_proof: str | None = None
+
+
+@dataclass(**_FROZEN)
 class Certificate:
     """An inspection result certificate: what a lab or inspection body found."""
 
@@ -500,3 +520,4 @@ class Certificate:
     replaces: str | None = None
     signatories: tuple[Signatory, ...] = ()
     extensions: tuple[Extension, ...] = ()
+    proofs: tuple[Proof, ...] = ()

@@ -1,0 +1,115 @@
+"""Sign once, verify in both formats: Data Integrity proofs on certificates.
+
+A proof is computed over the RFC 8785 canonical JSON of the certificate's
+inspectx JSON data without its ``proof`` member. Because inspectx XML converts
+deterministically into exactly that data, the same proof verifies whether the
+certificate is held as JSON or as XML. Several proofs form a proof set: each
+covers the certificate without any proof.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from inspectx.formats._bind import bind, unbind
+from inspectx.formats.certificate import Format, certificate_to_data
+from inspectx.formats.limits import DEFAULT_LIMITS, Limits
+from inspectx.model import Certificate, Proof
+from inspectx.proofs.dataintegrity import (
+    PrivateKey,
+    ProofError,
+    PublicKey,
+    VerifiedProof,
+    create_proof,
+    verify_proof,
+)
+from inspectx.validation.pipeline import read_certificate
+from inspectx.validation.schema import SchemaValidators
+
+__all__ = ["VerifiedCertificate", "sign_certificate", "unsigned_data", "verify_certificate"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifiedCertificate:
+    """A certificate whose every proof verified, and the model read from those bytes."""
+
+    certificate: Certificate
+    format: Format
+    sha256: str
+    proofs: tuple[VerifiedProof, ...]
+
+
+def unsigned_data(cert: Certificate) -> dict[str, Any]:
+    """The JSON data a proof covers: the certificate without its proofs."""
+    return certificate_to_data(replace(cert, proofs=()))
+
+
+def sign_certificate(
+    cert: Certificate,
+    *,
+    private_key: PrivateKey,
+    verification_method: str,
+    created: datetime,
+    proof_purpose: str = "assertionMethod",
+) -> Certificate:
+    """The certificate with one more proof (eddsa-jcs-2022 for Ed25519 keys,
+    ecdsa-jcs-2019 for P-256/P-384). Existing proofs are kept: a proof set.
+
+    Raises :class:`ModelError` for a certificate that cannot be rendered and
+    :class:`ProofError` for a key outside the allow-list.
+    """
+    proof = create_proof(
+        unsigned_data(cert),
+        private_key=private_key,
+        verification_method=verification_method,
+        created=created,
+        proof_purpose=proof_purpose,
+    )
+    made: Proof = bind(Proof, proof)
+    return replace(cert, proofs=(*cert.proofs, made))
+
+
+def verify_certificate(
+    data: bytes,
+    *,
+    public_keys: Mapping[str, PublicKey],
+    limits: Limits = DEFAULT_LIMITS,
+    validators: SchemaValidators | None = None,
+) -> VerifiedCertificate:
+    """Read an inspectx JSON or XML certificate and verify every proof on it.
+
+    ``public_keys`` maps each ``verificationMethod`` to the key the caller
+    trusts for it: the document only points at a key, it never supplies one.
+    Returns a :class:`VerifiedCertificate` whose model is the one parsed from
+    the verified bytes. Raises the reading errors of ``read_certificate``, or
+    :class:`ProofError`: ``proof.missing`` (no proof), ``proof.key-unknown``
+    (a verification method without a trusted key), or the codes of
+    :func:`~inspectx.proofs.dataintegrity.verify_proof` (``proof.integrity``
+    when the certificate or a proof changed).
+    """
+    loaded = read_certificate(data, limits=limits, validators=validators)
+    cert = loaded.certificate
+    if not cert.proofs:
+        raise ProofError(
+            "proof.missing",
+            "the certificate carries no proof",
+            hint="sign it first (inspectx sign), or verify the signed copy",
+        )
+    document = unsigned_data(cert)
+    verified = []
+    for index, proof in enumerate(cert.proofs):
+        key = public_keys.get(proof.verification_method)
+        if key is None:
+            raise ProofError(
+                "proof.key-unknown",
+                f"no trusted key for {proof.verification_method}",
+                hint="give the key of that verification method (--key-file, or a trust list)",
+                location=f"/proof/{index}/verificationMethod",
+            )
+        verified.append(verify_proof(document, unbind(proof), public_key=key))
+    return VerifiedCertificate(
+        certificate=cert, format=loaded.format, sha256=loaded.sha256, proofs=tuple(verified)
+    )
