@@ -122,14 +122,15 @@ def ensure_not_an_input(output: str, inputs: Iterable[InputFile]) -> None:
             )
 
 
-def write_atomic(path: str, data: bytes, *, force: bool = False) -> None:
+def write_atomic(path: str, data: bytes, *, force: bool = False, private: bool = False) -> None:
     """Write ``data`` to ``path`` atomically.
 
     The bytes go to a new temporary file in the same directory (created with
     O_EXCL), are flushed and fsynced, then renamed over ``path``. An existing
     ``path`` (even a dangling symlink) is refused unless ``force``; with
-    ``force`` a symlink at ``path`` is replaced, never written through. On any
-    error the temporary file is removed and ``path`` is untouched.
+    ``force`` a symlink at ``path`` is replaced, never written through. A
+    ``private`` file (a key) is readable by its owner only. On any error the
+    temporary file is removed and ``path`` is untouched.
     """
     if os.path.lexists(path) and not force:
         raise OutputError(
@@ -151,7 +152,7 @@ def write_atomic(path: str, data: bytes, *, force: bool = False) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
+        os.chmod(tmp, 0o600 if private else 0o644 & ~_umask())
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -26,6 +26,9 @@ HEAVY = ("lxml", "cryptography", "jsonschema", "jsonschema_rs", "requests")
         ["validate", "--help"],
         ["inspect", "--help"],
         ["rules", "--help"],
+        ["keygen", "--help"],
+        ["sign", "--help"],
+        ["verify", "--help"],
     ],
     ids=lambda a: " ".join(a),
 )
