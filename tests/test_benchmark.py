@@ -30,3 +30,19 @@ def test_convert_benchmark_quick_mode_runs_and_reports_ratios() -> None:
     ):
         assert line in out
     assert "ratio inspectx/xmlschema" in out and "docs/s" in out
+
+
+def test_validate_and_sign_verify_benchmarks_run_in_quick_mode() -> None:
+    for script, expected in (
+        ("validate.py", "inspectx / naive"),
+        ("sign_verify.py", "verify / naive"),
+    ):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert expected in result.stdout

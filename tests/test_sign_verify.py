@@ -144,3 +144,20 @@ def test_changing_any_single_leaf_breaks_the_proof_in_both_forms(
         with pytest.raises(ProofError) as info:
             verify_certificate(render_bytes(tampered), public_keys=keys)
         assert info.value.code == "proof.integrity"
+
+
+@given(certificates)
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+def test_fast_canonical_json_is_rfc8785_for_certificate_data(cert: Certificate) -> None:
+    """The orjson path used to sign and verify certificates equals RFC 8785 byte for byte,
+    on the certificate data and on each proof (generated text includes non-BMP characters,
+    U+2028, CR, tab and quotes)."""
+    import rfc8785
+
+    from inspectx.formats._bind import unbind
+    from inspectx.proofs.certificate import certificate_jcs, unsigned_data
+
+    document = unsigned_data(cert)
+    assert certificate_jcs(document) == rfc8785.dumps(document)
+    for proof in cert.proofs:
+        assert certificate_jcs(unbind(proof)) == rfc8785.dumps(unbind(proof))
