@@ -654,3 +654,36 @@ def test_inspectx_verifies_xmlsec1_signature(
     assert result.signature_algorithm == method.value
     _, other = _signer(algorithm)
     assert _code(signed, other) == "xmldsig.signer-mismatch"
+
+
+def test_validate_and_convert_accept_an_xml_signed_certificate(tmp_path: Path) -> None:
+    """A signed certificate is still a valid certificate: `validate` sets the enveloped
+    signature aside (and says it did not verify it); `convert` says the signature does not
+    carry over. A signature anywhere but the root's last child is still a schema error."""
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec
+
+    from inspectx.proofs import keys as _keys
+    from inspectx.proofs.xmldsig import sign_xml as _sign
+    from inspectx.validation import validate_bytes as _validate
+    from tests.conftest import run_cli as _run
+
+    key = _ec.generate_private_key(_ec.SECP256R1())
+    cert = _keys.self_signed_certificate(key, subject="CN=Lab,O=Lab,C=DE", now=datetime.now(UTC))
+    xml = TOYS.read_bytes()
+    signed = _sign(xml, private_key=key, certificate=cert)
+    report = _validate(signed)
+    assert report.verdict.value == "VALID"
+    assert [f.code for f in report.findings] == ["xmldsig.not-verified"]
+    path = tmp_path / "signed.xml"
+    path.write_bytes(signed)
+    result = _run("convert", str(path))
+    assert result.returncode == 0
+    assert result.stdout == (FIXTURES / "toys-en71-3.json").read_bytes()
+    assert b"XML signature is not carried" in result.stderr
+    moved = signed.replace(
+        b"<conclusion>",
+        b"<conclusion>"
+        + signed[signed.index(b"<ds:Signature") : signed.index(b"</ds:Signature>") + 15],
+        1,
+    )
+    assert _validate(moved).verdict.value == "INVALID"

@@ -269,6 +269,12 @@ def convert(
                 limits=limits,
                 validators=validators,
             )
+            if source_format == "xml" and b"http://www.w3.org/2000/09/xmldsig#" in data:
+                click.echo(
+                    f"{_safe_name(item.path)}: note: its XML signature is not carried into the "
+                    "conversion (it signs the XML bytes); Data Integrity proofs are",
+                    err=True,
+                )
             destination = single_output
             if output_dir:
                 # named by what was written: the input format comes from content, not the name

@@ -73,7 +73,32 @@ def _parse(data: bytes, limits: Limits) -> tuple[Format, Any, Any]:
     fmt = detect_format(data)
     if fmt == "json":
         return fmt, read_json_data(data, limits), None
-    return fmt, None, read_xml_root(data, limits)
+    root = read_xml_root(data, limits)
+    _detach_xml_signature(root)
+    return fmt, None, root
+
+
+_XMLDSIG_NS = b"http://www.w3.org/2000/09/xmldsig#"
+_DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+_XML_SIGNATURE_NOTE = Finding(
+    code="xmldsig.not-verified",
+    severity=Severity.INFO,
+    layer="format",
+    message="the certificate carries an XML signature, which validation does not verify",
+    hint="verify it against the signer's certificate (inspectx.proofs.xmldsig.verify_xml)",
+)
+
+
+def _detach_xml_signature(root: Any) -> bool:
+    """Set aside an enveloped XML signature (the root's last child) before the schema.
+
+    The signature is not part of the certificate: ``inspectx.proofs.xmldsig``
+    verifies it. A signature anywhere else stays, and the schema rejects it.
+    """
+    if len(root) and root[-1].tag == _DS_SIGNATURE:
+        root.remove(root[-1])
+        return True
+    return False
 
 
 def _schema_findings(
@@ -188,6 +213,8 @@ def validate_bytes(
             source=source, format=fmt, sha256=digest, findings=(), certificate=cert
         )
     rule_findings = check_rules(cert)
+    if fmt == "xml" and _XMLDSIG_NS in data:
+        rule_findings.insert(0, _XML_SIGNATURE_NOTE)
     for profile in profiles:
         rule_findings += check_profile(cert, profile)
     if fmt == "xml":
