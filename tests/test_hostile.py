@@ -7,55 +7,15 @@ file, no network connection and no local file read, within a second.
 from __future__ import annotations
 
 import gzip
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from inspectx.validation import validate_bytes
-from tests.conftest import run_cli
+from tests.conftest import Listener, run_cli
 
 SECRET = "inspectx-secret-7f3a9c"
-
-
-class _Listener:
-    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        deadline = time.monotonic() + 120  # bounded: never outlives the test run
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[_Listener]:
-    lst = _Listener()
-    yield lst
-    lst.close()
 
 
 @pytest.fixture
@@ -172,7 +132,7 @@ CASE_IDS = sorted(_cases(Path("/nonexistent"), 1))
 
 @pytest.mark.parametrize("case_id", CASE_IDS)
 def test_hostile_input_is_rejected_by_the_library(
-    case_id: str, secret_file: Path, listener: _Listener
+    case_id: str, secret_file: Path, listener: Listener
 ) -> None:
     data, code = _cases(secret_file, listener.port)[case_id]
     start = time.perf_counter()
@@ -188,7 +148,7 @@ def test_hostile_input_is_rejected_by_the_library(
 
 @pytest.mark.parametrize("case_id", CASE_IDS)
 def test_hostile_input_through_the_cli(
-    case_id: str, tmp_path: Path, secret_file: Path, listener: _Listener
+    case_id: str, tmp_path: Path, secret_file: Path, listener: Listener
 ) -> None:
     data, code = _cases(secret_file, listener.port)[case_id]
     source = tmp_path / "in" / "hostile.dat"

@@ -5,11 +5,9 @@ from __future__ import annotations
 import base64
 import copy
 import shutil
-import socket
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from inspectx.proofs.keys import (
     self_signed_certificate,
 )
 from inspectx.proofs.xmldsig import DSIG_NS, VerifiedXml, XmlSignatureError, sign_xml, verify_xml
+from tests.conftest import Listener
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "certificates"
 XML_FIXTURES = sorted(FIXTURES.glob("*.xml"))
@@ -458,43 +457,6 @@ def test_missing_c14n_transform(signed_rsa: bytes, rsa_signer: Signer) -> None:
     assert _code(_mutate(signed_rsa, change), rsa_signer[1]) == "xmldsig.transform-not-allowed"
 
 
-class _Listener:
-    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port: int = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        deadline = time.monotonic() + 120
-        while not self._stop.is_set() and time.monotonic() < deadline:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[_Listener]:
-    lst = _Listener()
-    yield lst
-    lst.close()
-
-
 def _insert_transform(
     signed: bytes, algorithm: str, build: Callable[[etree._Element], None]
 ) -> bytes:
@@ -508,7 +470,7 @@ def _insert_transform(
 
 
 def test_xslt_transform_never_run(
-    signed_rsa: bytes, rsa_signer: Signer, listener: _Listener
+    signed_rsa: bytes, rsa_signer: Signer, listener: Listener
 ) -> None:
     """B16: an XSLT transform that would fetch from the network is refused, not run."""
     xsl = "http://www.w3.org/1999/XSL/Transform"
@@ -537,7 +499,7 @@ def test_xpath_transform(signed_rsa: bytes, rsa_signer: Signer) -> None:
 
 
 def test_external_reference_never_fetched(
-    signed_rsa: bytes, rsa_signer: Signer, listener: _Listener
+    signed_rsa: bytes, rsa_signer: Signer, listener: Listener
 ) -> None:
     """B17: an http Reference URI is refused before anything is fetched."""
 

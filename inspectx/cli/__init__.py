@@ -161,6 +161,21 @@ def _max_bytes_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """-o, --output-dir and --force, with the same meaning in every command that writes."""
+    for option in (
+        click.option("--force", is_flag=True, help="Replace existing outputs (never an input)."),
+        click.option(
+            "--output-dir",
+            type=click.Path(file_okay=False),
+            help="Write each output here, named after its input; needed for several inputs.",
+        ),
+        click.option("-o", "--output", help="Output file for a single input ('-' for stdout)."),
+    ):
+        f = option(f)
+    return f
+
+
 def _limits(max_bytes: int) -> Any:
     from inspectx.formats import Limits
 
@@ -178,13 +193,7 @@ def _limits(max_bytes: int) -> Any:
     type=click.Choice(["json", "xml"]),
     help="Output format (default: the other one).",
 )
-@click.option("-o", "--output", help="Output file for a single input ('-' for stdout).")
-@click.option(
-    "--output-dir",
-    type=click.Path(file_okay=False),
-    help="Write each output here, named after its input; needed for several inputs.",
-)
-@click.option("--force", is_flag=True, help="Replace existing outputs (never an input).")
+@_output_options
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_max_bytes_option
 def convert(
@@ -681,11 +690,7 @@ def keygen(
     type=click.Choice(["json", "xml"]),
     help="Output format (default: the input's).",
 )
-@click.option("-o", "--output", help="Output file for a single input ('-' for stdout).")
-@click.option(
-    "--output-dir", type=click.Path(file_okay=False), help="Write each signed certificate here."
-)
-@click.option("--force", is_flag=True, help="Replace existing outputs (never an input).")
+@_output_options
 @_max_bytes_option
 def sign(
     inputs: tuple[str, ...],
