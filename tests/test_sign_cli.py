@@ -101,3 +101,53 @@ def test_unsigned_certificate_is_invalid(tmp_path: Path) -> None:
     _keygen(tmp_path)
     result = run_cli("verify", str(TOYS), "--key-file", str(tmp_path / "lab.crt"))
     assert result.returncode == 1 and b"proof.missing" in result.stdout
+
+
+def test_xml_signature_from_the_cli(tmp_path: Path) -> None:
+    key = tmp_path / "lab.key"
+    cert = tmp_path / "lab.crt"
+    made = run_cli(
+        "keygen",
+        "--alg",
+        "p256",
+        "--out-key",
+        str(key),
+        "--subject",
+        "CN=Lab,O=Lab,C=DE",
+        "--out-cert",
+        str(cert),
+    )
+    assert made.returncode == 0
+    signed = tmp_path / "signed.xml"
+    xml = FIXTURES / "certificates" / "wheat-mycotoxins.xml"
+    result = run_cli(
+        "sign", str(xml), "--xmldsig", "--key", str(key), "--cert", str(cert), "-o", str(signed)
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"<ds:Signature" in signed.read_bytes()
+    ok = run_cli("verify", str(signed), "--key-file", str(cert), "--format", "json")
+    report = json.loads(ok.stdout)
+    assert ok.returncode == 0
+    assert report["documents"][0]["proofs"][0]["type"] == "XMLDSig"
+    assert run_cli("validate", str(signed)).returncode == 0  # the signature is set aside
+    other = tmp_path / "other"
+    other.mkdir()
+    run_cli(
+        "keygen",
+        "--alg",
+        "p256",
+        "--out-key",
+        str(other / "k"),
+        "--subject",
+        "CN=X,O=X,C=DE",
+        "--out-cert",
+        str(other / "c"),
+    )
+    unknown = run_cli("verify", str(signed), "--key-file", str(other / "c"))
+    assert unknown.returncode == 3 and b"xmldsig.signer-unknown" in unknown.stdout
+    tampered = tmp_path / "tampered.xml"
+    tampered.write_bytes(signed.read_bytes().replace(b"Laurentian", b"Laurentien", 1))
+    bad = run_cli("verify", str(tampered), "--key-file", str(cert))
+    assert bad.returncode == 1 and b"xmldsig.integrity" in bad.stdout
+    needs_cert = run_cli("sign", str(xml), "--xmldsig", "--key", str(key))
+    assert needs_cert.returncode == 2

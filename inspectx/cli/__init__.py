@@ -7,6 +7,7 @@ lxml, cryptography and jsonschema are not loaded for them).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -674,6 +675,17 @@ def keygen(
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("inputs", nargs=-1, required=True, metavar="IN...")
 @click.option(
+    "--xmldsig",
+    is_flag=True,
+    help="Make an enveloped XML signature (XML output) instead of a Data Integrity proof.",
+)
+@click.option(
+    "--cert",
+    "cert_path",
+    type=click.Path(dir_okay=False),
+    help="The signer's X.509 certificate, embedded in an XML signature (with --xmldsig).",
+)
+@click.option(
     "--key",
     "key_path",
     required=True,
@@ -694,6 +706,8 @@ def keygen(
 @_max_bytes_option
 def sign(
     inputs: tuple[str, ...],
+    xmldsig: bool,
+    cert_path: str | None,
     key_path: str,
     verification_method: str | None,
     passphrase_env: str | None,
@@ -729,11 +743,20 @@ def sign(
         raise click.UsageError("several inputs need --output-dir")
     if output and output_dir:
         raise click.UsageError("give either -o or --output-dir, not both")
+    if xmldsig and not cert_path:
+        raise click.UsageError("--xmldsig needs --cert (the certificate to embed)")
+    if xmldsig and target == "json":
+        raise click.UsageError("an XML signature signs XML: --xmldsig writes XML")
+    certificate = None
     try:
+        if cert_path:
+            certificate = keys.load_certificate(
+                read_input(InputFile(cert_path, cert_path), 1024 * 1024)
+            )
         passphrase = _passphrase(passphrase_env, passphrase_prompt, confirm=False)
         key_file = read_input(InputFile(key_path, key_path), 1024 * 1024)
         key = keys.load_private_key(key_file, passphrase=passphrase)
-        if keys.check_key_allowed(key) is keys.KeyAlgorithm.rsa3072:
+        if not xmldsig and keys.check_key_allowed(key) is keys.KeyAlgorithm.rsa3072:
             from inspectx.proofs.dataintegrity import ProofError
 
             raise ProofError(
@@ -741,7 +764,9 @@ def sign(
                 "Data Integrity proofs are made with Ed25519, P-256 or P-384 keys, not RSA",
                 hint="make one with: inspectx keygen --alg ed25519 (RSA serves XML signatures)",
             )
-        method = verification_method or did_key_verification_method(key.public_key())  # type: ignore[arg-type]
+        method = verification_method or (
+            "" if xmldsig else did_key_verification_method(key.public_key())  # type: ignore[arg-type]
+        )
     except InspectxError as exc:
         for line in _error_lines(key_path, exc, _Style(sys.stderr)):
             click.echo(line, err=True)
@@ -752,14 +777,21 @@ def sign(
     for item in items:
         try:
             loaded = read_certificate(read_input(item, max_bytes), limits=limits)
-            signed = sign_certificate(
-                loaded.certificate,
-                private_key=key,  # type: ignore[arg-type]  # RSA: refused with proof.algorithm-not-allowed
-                verification_method=method,
-                created=now,
-            )
-            fmt = target or loaded.format
-            out = render(signed, fmt)  # type: ignore[arg-type]
+            if xmldsig:
+                from inspectx.proofs.xmldsig import sign_xml
+
+                fmt = "xml"
+                unsigned = render(loaded.certificate, "xml")
+                out = sign_xml(unsigned, private_key=key, certificate=certificate)  # type: ignore[arg-type]
+            else:
+                signed = sign_certificate(
+                    loaded.certificate,
+                    private_key=key,  # type: ignore[arg-type]  # RSA: refused above
+                    verification_method=method,
+                    created=now,
+                )
+                fmt = target or loaded.format
+                out = render(signed, fmt)  # type: ignore[arg-type]
             destination = output if output and output != "-" else None
             if output_dir:
                 destination = _in_output_dir(item, output_dir, fmt)
@@ -785,7 +817,8 @@ def sign(
     multiple=True,
     required=True,
     type=click.Path(dir_okay=False),
-    help="A trusted public key or certificate (PEM or DER). Repeatable.",
+    help="A trusted public key or X.509 certificate (PEM or DER); a certificate also "
+    "verifies XML signatures. Repeatable.",
 )
 @click.option(
     "--format",
@@ -798,17 +831,20 @@ def sign(
 def verify(
     inputs: tuple[str, ...], key_files: tuple[str, ...], out_format: str, max_bytes: int
 ) -> None:
-    """Verify the Data Integrity proofs of certificates against keys you trust.
+    """Verify certificates' Data Integrity proofs and XML signatures against keys you trust.
 
     Each proof names its key (a did:key or another verification method); only
-    the keys given with --key-file are trusted, matched by their did:key. The
-    certificate is read from the verified bytes. Trust lists come next.
+    the keys given with --key-file are trusted, matched by their did:key. An XML
+    signature must be made by one of the certificates given. The certificate is
+    read from the verified bytes. Trust lists come next.
 
     \b
     Examples:
       inspectx verify report.signed.json --key-file lab.pub
       inspectx verify report.signed.xml --key-file lab.crt --format json
     """
+    import hashlib
+
     from inspectx._io import InputFile, expand_inputs, read_input
     from inspectx.errors import InspectxError
     from inspectx.proofs import keys
@@ -816,10 +852,16 @@ def verify(
     from inspectx.proofs.multibase import did_key_verification_method
 
     trusted: dict[str, Any] = {}
+    certificates: list[Any] = []
     for path in key_files:
         try:
-            public = keys.load_public_key(read_input(InputFile(path, path), 1024 * 1024))
-            trusted[did_key_verification_method(public)] = public  # type: ignore[arg-type]
+            material = read_input(InputFile(path, path), 1024 * 1024)
+            public = keys.load_public_key(material)
+            if b"CERTIFICATE" in material or not material.startswith(b"-----"):
+                with contextlib.suppress(InspectxError):
+                    certificates.append(keys.load_certificate(material))
+            with contextlib.suppress(InspectxError):  # an RSA key serves XML signatures only
+                trusted[did_key_verification_method(public)] = public  # type: ignore[arg-type]
         except InspectxError as exc:
             for line in _error_lines(path, exc, _Style(sys.stderr)):
                 click.echo(line, err=True)
@@ -831,12 +873,27 @@ def verify(
     for item in expand_inputs(inputs):
         entry: dict[str, Any] = {"source": item.path}
         try:
-            verified = verify_certificate(
-                read_input(item, max_bytes), public_keys=trusted, limits=limits
-            )
+            data = read_input(item, max_bytes)
+            proofs: list[dict[str, Any]] = []
+            xml_result = _verify_xml_signature(data, certificates, limits)
+            cert = xml_result.certificate if xml_result is not None else None
+            if xml_result is not None:
+                proofs.append(
+                    {"type": "XMLDSig", "algorithm": xml_result.signature_algorithm,
+                     "signer": f"X.509 certificate SHA-256 {xml_result.signer}"}
+                )  # fmt: skip
+            if cert is None or cert.proofs:
+                verified = verify_certificate(data, public_keys=trusted, limits=limits)
+                cert = verified.certificate
+                proofs += [
+                    {"type": "DataIntegrityProof", "algorithm": p.cryptosuite,
+                     "signer": p.verification_method,
+                     "created": p.created.isoformat() if p.created else None}
+                    for p in verified.proofs
+                ]  # fmt: skip
         except InspectxError as exc:
             code = _exit_code_for(exc)
-            if exc.code == "proof.key-unknown":
+            if exc.code in ("proof.key-unknown", "xmldsig.signer-unknown"):
                 code = EXIT_INDETERMINATE
             verdict = {EXIT_INDETERMINATE: "INDETERMINATE", EXIT_OPERATIONAL: "ERROR"}.get(
                 code, "INVALID"
@@ -844,24 +901,15 @@ def verify(
             entry |= {"verdict": verdict, "error": exc.as_dict()}
             codes.append(code)
         else:
-            cert = verified.certificate
             entry |= {
                 "verdict": "VALID",
-                "format": verified.format,
-                "sha256": verified.sha256,
+                "sha256": hashlib.sha256(data).hexdigest(),
                 "document": {
                     "id": cert.id,
                     "number": cert.number.value,
                     "issuer": cert.issuer.name,
                 },
-                "proofs": [
-                    {
-                        "cryptosuite": p.cryptosuite,
-                        "verificationMethod": p.verification_method,
-                        "created": p.created.isoformat() if p.created else None,
-                    }
-                    for p in verified.proofs
-                ],
+                "proofs": proofs,
             }
             codes.append(EXIT_OK)
         results.append(_clean(entry))
@@ -877,13 +925,35 @@ def verify(
             else:
                 for proof in entry["proofs"]:
                     click.echo(
-                        f"  {proof['cryptosuite']} by {_safe_name(proof['verificationMethod'])}"
+                        f"  {proof['type']} {proof['algorithm']} by {_safe_name(proof['signer'])}"
                     )
     exit_code = _worst(codes)
     if out_format == "json":
         report = {"schema": "inspectx.verify/1", "documents": results, "exitCode": exit_code}
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     sys.exit(exit_code)
+
+
+def _verify_xml_signature(data: bytes, certificates: list[Any], limits: Any) -> Any:
+    """The verified XML signature of ``data``, None when it has none; raises when it fails.
+
+    Tries each trusted certificate; ``xmldsig.signer-unknown`` when none signed it.
+    """
+    if data.lstrip()[:1] != b"<" or b"http://www.w3.org/2000/09/xmldsig#" not in data:
+        return None
+    from inspectx.proofs.xmldsig import XmlSignatureError, verify_xml
+
+    for certificate in certificates:
+        try:
+            return verify_xml(data, certificate=certificate, limits=limits)
+        except XmlSignatureError as exc:
+            if exc.code not in ("xmldsig.signer-mismatch", "xmldsig.key-not-supported"):
+                raise  # this certificate could be the signer, and the signature is bad
+    raise XmlSignatureError(
+        "xmldsig.signer-unknown",
+        "the XML signature was not made by any of the certificates given",
+        hint="give the signer's certificate with --key-file (or use a trust list)",
+    )
 
 
 # --- rules ------------------------------------------------------------------------------
