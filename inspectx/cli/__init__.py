@@ -162,6 +162,18 @@ def _max_bytes_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def _format_option(*choices: str, help: str | None = None) -> Callable[..., Any]:
+    """--format, text for people first, then the machine formats."""
+    return click.option(
+        "--format",
+        "out_format",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
 def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """-o, --output-dir and --force, with the same meaning in every command that writes."""
     for option in (
@@ -359,12 +371,10 @@ def _in_output_dir(item: InputFile, output_dir: str, suffix: str) -> str:
     metavar="TIME",
     help="Evaluate rule packs as of this RFC 3339 time (default: now).",
 )
-@click.option(
-    "--format",
-    "out_format",
-    type=click.Choice(["text", "json", "jsonl"]),
-    default="text",
-    show_default=True,
+@_format_option(
+    "text",
+    "json",
+    "jsonl",
     help="text for people; json (one object) or jsonl (a line per input, then a summary).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show every check and warning.")
@@ -820,13 +830,7 @@ def sign(
     help="A trusted public key or X.509 certificate (PEM or DER); a certificate also "
     "verifies XML signatures. Repeatable.",
 )
-@click.option(
-    "--format",
-    "out_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_format_option("text", "json")
 @_max_bytes_option
 def verify(
     inputs: tuple[str, ...], key_files: tuple[str, ...], out_format: str, max_bytes: int
@@ -973,7 +977,7 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--format", "out_format", type=click.Choice(["text", "json"]), default="text")
+@_format_option("text", "json")
 def rules_list(out_format: str) -> None:
     """List the rule packs shipped with inspectx."""
     from inspectx.validation.packs import shipped_packs
@@ -994,7 +998,7 @@ def rules_list(out_format: str) -> None:
 
 @rules.command("show")
 @click.argument("pack_name", metavar="PACK")
-@click.option("--format", "out_format", type=click.Choice(["text", "json"]), default="text")
+@_format_option("text", "json")
 def rules_show(pack_name: str, out_format: str) -> None:
     """Show a pack: its sources, and each rule with its limit, window and source."""
     from inspectx.validation.packs import describe_pack
@@ -1021,7 +1025,7 @@ def rules_show(pack_name: str, out_format: str) -> None:
 
 @rules.command("test")
 @click.argument("pack_name", metavar="PACK")
-@click.option("--format", "out_format", type=click.Choice(["text", "json"]), default="text")
+@_format_option("text", "json")
 def rules_test(pack_name: str, out_format: str) -> None:
     """Run the examples embedded in a pack; exit 0 only if every one gives what it expects.
 
@@ -1059,13 +1063,7 @@ def rules_test(pack_name: str, out_format: str) -> None:
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("input_path", metavar="IN")
-@click.option(
-    "--format",
-    "out_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_format_option("text", "json")
 @_max_bytes_option
 def inspect(input_path: str, out_format: str, max_bytes: int) -> None:
     """Say what a document is, in plain words: kind, issuer, products, tests, digest.

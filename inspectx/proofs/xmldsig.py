@@ -37,7 +37,7 @@ from signxml.exceptions import InvalidInput, InvalidSignature, SignXMLException
 from signxml.signer import XMLSigner
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
-from inspectx.errors import InspectxError, SchemaInvalid
+from inspectx.errors import InspectxError
 from inspectx.formats._table import CERTIFICATE_NS, ROOT_ELEMENT
 from inspectx.formats.certificate import certificate_from_element, read_xml_root
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
@@ -49,7 +49,7 @@ from inspectx.proofs.keys import (
     check_certificate_allowed,
     check_key_allowed,
 )
-from inspectx.validation.schema import default_validators
+from inspectx.validation.schema import default_validators, schema_invalid
 
 __all__ = [
     "DSIG_NS",
@@ -241,14 +241,7 @@ def verify_xml(
     _check_covers_document(root, signature, signed_root)
     findings = default_validators().xml_findings(signed_root)
     if findings:
-        first = findings[0]
-        raise SchemaInvalid(
-            first.code,
-            first.message,
-            hint=first.hint,
-            location=first.location,
-            findings=tuple(findings),
-        )
+        raise schema_invalid(findings)
     return VerifiedXml(
         certificate=certificate_from_element(signed_root),
         signer=certificate.fingerprint(hashes.SHA256()).hex(),

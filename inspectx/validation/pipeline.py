@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from inspectx.errors import InputError, InspectxError, OutputError, SchemaInvalid
+from inspectx.errors import InputError, InspectxError, OutputError
 from inspectx.formats.certificate import (
     Format,
     certificate_from_data,
@@ -32,7 +32,7 @@ from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 from inspectx.model import Certificate
 from inspectx.validation.report import DocumentReport, Finding, PackOutcome, RuleOutcome, Severity
 from inspectx.validation.rules import check_profile, check_rules
-from inspectx.validation.schema import SchemaValidators, default_validators
+from inspectx.validation.schema import SchemaValidators, default_validators, schema_invalid
 
 __all__ = [
     "LoadedCertificate",
@@ -138,14 +138,7 @@ def read_certificate(
         fmt, json_data, root, validators or default_validators(), limits, len(data)
     )
     if findings:
-        first = findings[0]
-        raise SchemaInvalid(
-            first.code,
-            first.message,
-            hint=first.hint,
-            location=first.location,
-            findings=tuple(findings),
-        )
+        raise schema_invalid(findings)
     return LoadedCertificate(
         format=fmt,
         certificate=_bind(fmt, json_data, root),
@@ -276,14 +269,7 @@ def render(cert: Certificate, to: Target, *, validators: SchemaValidators | None
     json_data = certificate_to_data(cert)
     findings = (validators or default_validators()).json_findings(json_data)
     if findings:
-        first = findings[0]
-        raise SchemaInvalid(
-            first.code,
-            f"the certificate would not be schema-valid: {first.message}",
-            hint=first.hint,
-            location=first.location,
-            findings=tuple(findings),
-        )
+        raise schema_invalid(findings, context="the certificate would not be schema-valid: ")
     return data_to_json_bytes(json_data) if to == "json" else data_to_xml_bytes(json_data)
 
 

@@ -17,13 +17,20 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from inspectx.errors import SchemaInvalid
 from inspectx.formats._table import RECORDS, Kind, Record
 from inspectx.formats.certificate import xpath_of
 from inspectx.formats.schemagen import JSON_SCHEMA_FILE, XSD_FILE
 from inspectx.model import Certificate
 from inspectx.validation.report import Finding, Severity
 
-__all__ = ["SchemaValidators", "default_validators", "json_pointer", "load_json_schema"]
+__all__ = [
+    "SchemaValidators",
+    "default_validators",
+    "json_pointer",
+    "load_json_schema",
+    "schema_invalid",
+]
 
 Engine = Literal["rs", "reference"]
 
@@ -270,6 +277,18 @@ def _xsd_code(type_name: str, message: str, el: etree._Element | None) -> str:
     if "Character content" in message or "DATATYPE" in type_name:
         return "schema.type"
     return "schema.invalid"
+
+
+def schema_invalid(findings: list[Finding], *, context: str = "") -> SchemaInvalid:
+    """The error for a schema-invalid document: its first finding leads, all are kept."""
+    first = findings[0]
+    return SchemaInvalid(
+        first.code,
+        f"{context}{first.message}",
+        hint=first.hint,
+        location=first.location,
+        findings=tuple(findings),
+    )
 
 
 @cache
