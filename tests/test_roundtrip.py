@@ -103,13 +103,15 @@ def test_absent_is_absent_no_null_or_empty() -> None:
 @given(cert=certificates)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fast_writers_and_binder_match_the_reference_paths(cert: object) -> None:
-    """The string XML writer, orjson and the direct XML binder are shortcuts;
-    they must give exactly what the lxml tree, json.dumps and bind() give."""
+    """The string XML writer, orjson, the direct XML binder and the binder for
+    schema-valid data are shortcuts; they must give exactly what the lxml tree,
+    json.dumps and bind() give."""
     import json as stdjson
 
     from inspectx.formats._bind import bind, bind_element
     from inspectx.formats._tree import data_to_element, element_to_data
     from inspectx.formats.certificate import (
+        certificate_from_valid_data,
         data_to_json_bytes,
         data_to_xml_bytes,
         model_to_xml_bytes,
@@ -128,6 +130,7 @@ def test_fast_writers_and_binder_match_the_reference_paths(cert: object) -> None
     )
     parsed = etree.fromstring(reference_xml)
     assert bind_element(Certificate, parsed) == bind(Certificate, element_to_data(parsed)) == cert
+    assert certificate_from_valid_data(data) == cert
 
 
 def test_minus_zero_offset_is_refused() -> None:

@@ -92,6 +92,39 @@ def test_unsigned_and_wrong_key() -> None:
     assert info.value.code == "proof.integrity"
 
 
+def test_a_proof_over_json_as_received_verifies_even_where_the_model_writes_it_otherwise() -> None:
+    """The W3C procedure: a signer who signs their JSON as it is (``+00:00``, not
+    the model's ``Z``) gets a proof that verifies over that JSON."""
+    from inspectx.proofs.dataintegrity import add_proof, create_proof
+
+    data = json.loads((FIXTURES / "certificates" / "toys-en71-3.json").read_bytes())
+    data["issuedAt"] = "2026-03-18T13:05:00.50+00:00"  # the model writes ...05:00.5Z
+    key = KEYS["ed25519"]
+    method = did_key_verification_method(key.public_key())
+    proof = create_proof(data, private_key=key, verification_method=method, created=CREATED)
+    signed = data_to_json_bytes(add_proof(data, proof) | {"proof": [proof]})
+    verified = verify_certificate(signed, public_keys={method: key.public_key()})
+    assert verified.certificate.issued_at == datetime.fromisoformat(data["issuedAt"])
+
+
+def test_a_proof_over_the_model_survives_a_lexically_different_equal_value() -> None:
+    """A proof covers the model's values: ``14:05:00.000`` written by a system in
+    between for ``14:05:00`` is the same value, and the proof still verifies
+    (through the model's form); a different time breaks it."""
+    cert = read_certificate((FIXTURES / "certificates" / "toys-en71-3.json").read_bytes())
+    signed, keys = _sign(cert.certificate)
+    text = render(signed, "json").decode()
+    issued = json.loads(text)["issuedAt"]
+    head, offset = issued[:19], issued[19:]
+    assert "." not in offset
+    same = text.replace(f'"{issued}"', f'"{head}.000{offset}"').encode()
+    assert verify_certificate(same, public_keys=keys).certificate == signed
+    later = text.replace(f'"{issued}"', f'"{head}.001{offset}"').encode()
+    with pytest.raises(ProofError) as info:
+        verify_certificate(later, public_keys=keys)
+    assert info.value.code == "proof.integrity"
+
+
 # --- any single leaf changed, in either form --------------------------------------------
 
 

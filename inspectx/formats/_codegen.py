@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +29,7 @@ __all__ = ["Compiled", "compiled"]
 @dataclass(frozen=True, slots=True)
 class Compiled:
     bind: dict[type, Callable[[Any, tuple[Any, ...]], Any]]
+    bind_valid: dict[type, Callable[[Any], Any]]
     bind_element: dict[type, Callable[[Any], Any]]
     unbind: dict[type, Callable[[Any], dict[str, Any]]]
     write_xml: dict[type, Callable[[Any, list[str], str], None]]
@@ -249,6 +251,56 @@ def _gen_bind(src: _Source, rec: Record) -> None:
     _construct(src, rec, values, 1)
 
 
+# Leaf converters for data the JSON Schema accepted: its types, patterns and
+# enumerations already hold, so only what the schema cannot say is left
+# (calendar validity, canonical base64). Text is taken as is: the caller has
+# checked the whole document for characters XML cannot carry.
+def _valid_leaf(src: _Source, f: Field) -> str | None:
+    """Name of the converter for a schema-valid leaf, or None for "as is"."""
+    if f.kind is Kind.STRING:
+        return None
+    if f.kind is Kind.DECIMAL:
+        return "Decimal"
+    if f.kind is Kind.ENUM:
+        assert isinstance(f.target, enum.EnumMeta)
+        return src.name_for("members", {m.value: m for m in f.target}.__getitem__)
+    return src.name_for("conv", b._leaf_in(f))
+
+
+def _gen_bind_valid(src: _Source, rec: Record) -> None:
+    """Bind schema-valid JSON data: no type, presence or membership checks.
+
+    Anything unexpected raises some exception; the caller then binds again
+    with the checked function, which says what and where.
+    """
+    src.emit(0, f"def {_fn('bindv', rec)}(d):")
+    values: dict[str, str] = {}
+    for i, f in enumerate(rec.fields):
+        var = values[f.attr] = f"v{i}"
+        if f.kind is Kind.RECORD:
+            assert f.target is not None
+            conv: str | None = _fn("bindv", RECORDS[f.target])
+        else:
+            conv = _valid_leaf(src, f)
+        if f.repeated:
+            value = f"tuple([{conv}(x) for x in {var}])" if conv else f"tuple({var})"
+        else:
+            value = f"{conv}({var})" if conv else var
+        default = _default_of(rec.cls, f.attr)
+        src.emit(1, f"{var} = d[{f.name!r}]" if f.required else f"{var} = d.get({f.name!r})")
+        if value == var and (f.required or default is None):
+            continue
+        if f.required:
+            src.emit(1, f"{var} = {value}")
+        elif default is None:
+            src.emit(1, f"if {var} is not None:")
+            src.emit(2, f"{var} = {value}")
+        else:
+            default_name = src.name_for("default", default)
+            src.emit(1, f"{var} = {default_name} if {var} is None else {value}")
+    _construct(src, rec, values, 1)
+
+
 def _default_of(cls: type, attr: str) -> Any:
     field = next(f for f in dataclasses.fields(cls) if f.name == attr)
     return None if field.default is dataclasses.MISSING else field.default
@@ -364,6 +416,7 @@ def _generate() -> Compiled:
     for rec in RECORDS.values():
         _gen_unbind(src, rec)
         _gen_bind(src, rec)
+        _gen_bind_valid(src, rec)
         _gen_bind_element(src, rec)
         if rec.content is None:
             _gen_write_xml(src, rec)
@@ -392,6 +445,7 @@ def _generate() -> Compiled:
     exec(code, namespace)  # noqa: S102 - source generated from the static field table only
     return Compiled(
         bind={r.cls: namespace[_fn("bind", r)] for r in RECORDS.values()},
+        bind_valid={r.cls: namespace[_fn("bindv", r)] for r in RECORDS.values()},
         bind_element={r.cls: namespace[_fn("bindx", r)] for r in RECORDS.values()},
         unbind={r.cls: namespace[_fn("unbind", r)] for r in RECORDS.values()},
         write_xml={

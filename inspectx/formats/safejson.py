@@ -4,16 +4,63 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
+
+import orjson
 
 from inspectx.errors import InputError, LimitExceeded
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["load_json"]
+__all__ = ["LeanJson", "load_json", "load_json_lean"]
 
 _MAX_SAFE_INT = 2**53 - 1
 _UTF8_BOM = b"\xef\xbb\xbf"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+# In orjson's compact output only these escapes stand for characters XML cannot
+# carry (it writes every other character raw); an escaped backslash before b, f
+# or u is a harmless false alarm.
+_NOT_XML_IN_ORJSON = re.compile(rb"\\[bfu]|\xef\xbf[\xbe\xbf]")
+_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
+
+
+class LeanJson(NamedTuple):
+    """What :func:`load_json_lean` parsed, and whether its strings are XML-safe."""
+
+    value: Any
+    xml_safe: bool
+
+
+def load_json_lean(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LeanJson | None:
+    """Parse with orjson where that is provably as strict as :func:`load_json`.
+
+    Returns None where it cannot vouch; the caller then uses :func:`load_json`,
+    which says what is wrong and where. orjson itself refuses a BOM, anything but
+    UTF-8, bad syntax, NaN and Infinity, overflowing numbers, lone surrogates and
+    control characters in strings. Duplicate member names it would silently
+    merge, so they are ruled out by counting: each ``name: value`` pair holds a
+    colon, colons inside strings come through verbatim unless written
+    ``\\u003a``, and a merge drops at least one pair, so the compact
+    re-serialisation has as many colons as the input only if nothing was
+    dropped.
+
+    **Not checked**: nesting beyond ``limits.max_depth`` (orjson stops at 1024)
+    and integers beyond ±(2^53−1). Use this only where a closed schema bounds
+    both, as the certificate schema does, and validate before trusting the value.
+    """
+    if len(data) > limits.max_bytes:
+        return None
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    compact = orjson.dumps(value)
+    if compact.count(b":") != data.count(b":"):
+        return None
+    if b"\\" in data and _ESCAPED_COLON.search(data):
+        return None
+    return LeanJson(value, _NOT_XML_IN_ORJSON.search(compact) is None)
 
 
 class _Reject(Exception):

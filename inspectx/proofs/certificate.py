@@ -94,6 +94,36 @@ def sign_certificate(
     return replace(cert, proofs=(*cert.proofs, made))
 
 
+def _verify_one(
+    json_data: Any,
+    cert: Certificate,
+    index: int,
+    key: PublicKey,
+    model_form: list[dict[str, Any]],
+) -> VerifiedProof:
+    """Verify proof ``index`` over the JSON as received, then over the model's form.
+
+    A proof made on this JSON verifies over it as received (the W3C procedure,
+    and no second rendering). A proof made on another serialisation (the XML,
+    or JSON with e.g. ``+00:00`` for ``Z``) covers the data as the model writes
+    it. Either way the proof covers every value the returned model was bound
+    from, because the model is bound from exactly the data that verified.
+    """
+    if json_data is not None:
+        try:
+            return verify_proof(
+                json_data, json_data["proof"][index], public_key=key, canonical=certificate_jcs
+            )
+        except ProofError as exc:
+            if exc.code != "proof.integrity":
+                raise
+    if not model_form:
+        model_form.append(unsigned_data(cert))
+    return verify_proof(
+        model_form[0], unbind(cert.proofs[index]), public_key=key, canonical=certificate_jcs
+    )
+
+
 def verify_certificate(
     data: bytes,
     *,
@@ -120,7 +150,7 @@ def verify_certificate(
             "the certificate carries no proof",
             hint="sign it first (inspectx sign), or verify the signed copy",
         )
-    document = unsigned_data(cert)
+    model_form: list[dict[str, Any]] = []  # the unsigned data through the model, made once
     verified = []
     for index, proof in enumerate(cert.proofs):
         key = public_keys.get(proof.verification_method)
@@ -131,9 +161,7 @@ def verify_certificate(
                 hint="give the key of that verification method (--key-file, or a trust list)",
                 location=f"/proof/{index}/verificationMethod",
             )
-        verified.append(
-            verify_proof(document, unbind(proof), public_key=key, canonical=certificate_jcs)
-        )
+        verified.append(_verify_one(loaded.json_data, cert, index, key, model_form))
     return VerifiedCertificate(
         certificate=cert, format=loaded.format, sha256=loaded.sha256, proofs=tuple(verified)
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -19,6 +19,7 @@ from inspectx.formats.certificate import (
     Format,
     certificate_from_data,
     certificate_from_element,
+    certificate_from_valid_data,
     certificate_to_data,
     data_to_json_bytes,
     data_to_xml_bytes,
@@ -29,6 +30,7 @@ from inspectx.formats.certificate import (
     read_xml_root,
 )
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
+from inspectx.formats.safejson import load_json_lean
 from inspectx.model import Certificate
 from inspectx.validation.report import DocumentReport, Finding, PackOutcome, RuleOutcome, Severity
 from inspectx.validation.rules import check_profile, check_rules
@@ -54,6 +56,9 @@ class LoadedCertificate:
     format: Format
     certificate: Certificate
     sha256: str
+    #: the JSON data the model was bound from (JSON input only): schema-valid,
+    #: shared, not to be modified. Proofs verify over it as received.
+    json_data: Any = field(default=None, repr=False, compare=False)
 
 
 def _as_bytes(data: object) -> bytes:
@@ -66,16 +71,32 @@ def _as_bytes(data: object) -> bytes:
     )
 
 
-def _parse(data: bytes, limits: Limits) -> tuple[Format, Any, Any]:
-    """(format, JSON data or None, XML root or None)."""
+@dataclass(slots=True)
+class _Parsed:
+    format: Format
+    json_data: Any = None
+    root: Any = None
+    # set by the lean JSON path: the schema accepted the data, and its strings
+    # hold no character XML cannot carry
+    valid_json: bool = False
+
+
+def _parse(data: bytes, limits: Limits, validators: SchemaValidators) -> _Parsed:
     if not isinstance(data, bytes):
         data = _as_bytes(data)
     fmt = detect_format(data)
     if fmt == "json":
-        return fmt, read_json_data(data, limits), None
+        # The common case, a well-formed and schema-valid document, costs an orjson
+        # parse and one schema pass. The certificate schema is closed, so what the
+        # lean loader leaves unchecked (depth, integer range) it bounds; anything
+        # else takes the strict loader and the full schema report.
+        lean = load_json_lean(data, limits)
+        if lean is not None and validators.json_is_valid(lean.value):
+            return _Parsed(fmt, json_data=lean.value, valid_json=lean.xml_safe)
+        return _Parsed(fmt, json_data=read_json_data(data, limits))
     root = read_xml_root(data, limits)
     _detach_xml_signature(root)
-    return fmt, None, root
+    return _Parsed(fmt, root=root)
 
 
 _XMLDSIG_NS = b"http://www.w3.org/2000/09/xmldsig#"
@@ -102,22 +123,21 @@ def _detach_xml_signature(root: Any) -> bool:
 
 
 def _schema_findings(
-    fmt: Format,
-    json_data: Any,
-    root: Any,
-    validators: SchemaValidators,
-    limits: Limits,
-    size: int,
+    parsed: _Parsed, validators: SchemaValidators, limits: Limits, size: int
 ) -> list[Finding]:
-    if fmt == "json":
-        return validators.json_findings(json_data, limits.max_findings, size)
-    return validators.xml_findings(root, limits.max_findings)
+    if parsed.format == "xml":
+        return validators.xml_findings(parsed.root, limits.max_findings)
+    if parsed.valid_json:
+        return []
+    return validators.json_findings(parsed.json_data, limits.max_findings, size)
 
 
-def _bind(fmt: Format, json_data: Any, root: Any) -> Certificate:
-    if fmt == "json":
-        return certificate_from_data(json_data)
-    return certificate_from_element(root)
+def _bind(parsed: _Parsed) -> Certificate:
+    if parsed.format == "xml":
+        return certificate_from_element(parsed.root)
+    if parsed.valid_json:
+        return certificate_from_valid_data(parsed.json_data)
+    return certificate_from_data(parsed.json_data)
 
 
 def read_certificate(
@@ -133,16 +153,16 @@ def read_certificate(
     (with every finding) for a document that breaks its schema, and
     :class:`ModelError` for a value the model cannot hold (e.g. 30 February).
     """
-    fmt, json_data, root = _parse(data, limits)
-    findings = _schema_findings(
-        fmt, json_data, root, validators or default_validators(), limits, len(data)
-    )
+    validators = validators or default_validators()
+    parsed = _parse(data, limits, validators)
+    findings = _schema_findings(parsed, validators, limits, len(data))
     if findings:
         raise schema_invalid(findings)
     return LoadedCertificate(
-        format=fmt,
-        certificate=_bind(fmt, json_data, root),
+        format=parsed.format,
+        certificate=_bind(parsed),
         sha256=hashlib.sha256(data).hexdigest(),
+        json_data=parsed.json_data,
     )
 
 
@@ -171,10 +191,10 @@ def validate_bytes(
     digest = hashlib.sha256(data).hexdigest() if isinstance(data, bytes | bytearray) else None
     fmt: Format | None = None
     try:
-        fmt, json_data, root = _parse(data, limits)
-        findings = _schema_findings(
-            fmt, json_data, root, validators or default_validators(), limits, len(data)
-        )
+        validators = validators or default_validators()
+        parsed = _parse(data, limits, validators)
+        fmt, root = parsed.format, parsed.root
+        findings = _schema_findings(parsed, validators, limits, len(data))
         if findings:
             return DocumentReport(
                 source=source,
@@ -183,7 +203,7 @@ def validate_bytes(
                 findings=tuple(findings),
                 layers=("format", "schema"),
             )
-        cert = _bind(fmt, json_data, root)
+        cert = _bind(parsed)
     except InspectxError as exc:
         layer = "format" if isinstance(exc, InputError) else "model"
         finding = Finding(
