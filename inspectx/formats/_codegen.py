@@ -263,7 +263,8 @@ def _valid_leaf(src: _Source, f: Field) -> str | None:
         return "Decimal"
     if f.kind is Kind.ENUM:
         assert isinstance(f.target, enum.EnumMeta)
-        return src.name_for("members", {m.value: m for m in f.target}.__getitem__)
+        members: dict[Any, enum.Enum] = {m.value: m for m in f.target}
+        return src.name_for("members", members.__getitem__)
     return src.name_for("conv", b._leaf_in(f))
 
 
