@@ -262,8 +262,8 @@ def _valid_leaf(src: _Source, f: Field) -> str | None:
     if f.kind is Kind.DECIMAL:
         return "Decimal"
     if f.kind is Kind.ENUM:
-        assert isinstance(f.target, enum.EnumMeta)
-        members: dict[Any, enum.Enum] = {m.value: m for m in f.target}
+        target: type[enum.Enum] = f.target  # type: ignore[assignment]
+        members = {m.value: m for m in target}
         return src.name_for("members", members.__getitem__)
     return src.name_for("conv", b._leaf_in(f))
 
