@@ -151,3 +151,12 @@ def test_xml_signature_from_the_cli(tmp_path: Path) -> None:
     assert bad.returncode == 1 and b"xmldsig.integrity" in bad.stdout
     needs_cert = run_cli("sign", str(xml), "--xmldsig", "--key", str(key))
     assert needs_cert.returncode == 2
+    xades = tmp_path / "xades.xml"
+    made_xades = run_cli(
+        "sign", str(xml), "--xades", "--key", str(key), "--cert", str(cert), "-o", str(xades)
+    )
+    assert made_xades.returncode == 0, made_xades.stderr
+    ok = run_cli("verify", str(xades), "--key-file", str(cert), "--format", "json")
+    assert ok.returncode == 0, ok.stdout
+    (proof,) = json.loads(ok.stdout)["documents"][0]["proofs"]
+    assert proof["type"] == "XAdES-B-B" and proof["created"].startswith("20")
