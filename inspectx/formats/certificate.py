@@ -29,6 +29,7 @@ __all__ = [
     "certificate_from_element",
     "certificate_from_valid_data",
     "certificate_to_data",
+    "check_certificate_root",
     "data_to_json_bytes",
     "data_to_xml_bytes",
     "detect_format",
@@ -83,7 +84,11 @@ def read_xml_root(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Elemen
     Raises :class:`InputError` for malformed or hostile input, or a root that
     is not an inspectx certificate.
     """
-    root = parse_xml(data, limits)
+    return check_certificate_root(parse_xml(data, limits))
+
+
+def check_certificate_root(root: etree._Element) -> etree._Element:
+    """``root`` if it is an inspectx certificate root, else ``format.xml.not-inspectx``."""
     if root.tag != f"{{{CERTIFICATE_NS}}}{ROOT_ELEMENT}":
         raise InputError(
             "format.xml.not-inspectx",

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,7 +52,11 @@ from signxml.xades.xades import (
 
 from inspectx.errors import InspectxError
 from inspectx.formats._table import CERTIFICATE_NS, ROOT_ELEMENT
-from inspectx.formats.certificate import certificate_from_element, read_xml_root
+from inspectx.formats.certificate import (
+    certificate_from_element,
+    check_certificate_root,
+    read_xml_root,
+)
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 from inspectx.formats.safexml import parse_xml
 from inspectx.model import Certificate
@@ -299,7 +302,7 @@ def verify_xml(
     _check_key_info(signature, certificate)
     if shape.signed_properties is not None:
         _check_signed_properties(shape.signed_properties, certificate, when)  # early, precise codes
-    read_xml_root(xml, limits)  # the signed document must be an inspectx certificate
+    check_certificate_root(root)  # the signed document must be an inspectx certificate
     if shape.signed_properties is None:
         verifier: XMLVerifier = XMLVerifier()
         config = SignatureConfiguration(
@@ -336,7 +339,8 @@ def verify_xml(
         raise XmlSignatureError(
             "xmldsig.reference", "the signature covers no XML element", hint=_PROFILE_HINT
         )
-    signed_root = read_xml_root(etree.tostring(signed_xml), limits)
+    # signxml parsed the canonical form of our vetted tree: no DTD, no comments, in limits
+    signed_root = signed_xml
     _check_covers_document(root, signature, signed_root)
     signing_time = None
     if shape.signed_properties is not None:
@@ -888,12 +892,14 @@ def _key_value_spki(key_value: etree._Element) -> bytes:
 def _check_covers_document(
     root: etree._Element, signature: etree._Element, signed_root: etree._Element
 ) -> None:
-    """The signed data must be the received document without its signature (catalogue B1)."""
+    """The signed data must be the received document without its signature (catalogue B1).
+
+    Takes the signature out of ``root`` (the caller is done with it).
+    """
     expected_tag = f"{{{CERTIFICATE_NS}}}{ROOT_ELEMENT}"
-    unsigned = copy.deepcopy(root)
-    for sig in unsigned.findall(_ds("Signature")):
-        unsigned.remove(sig)
-    same = etree.tostring(unsigned, method="c14n", exclusive=True, with_comments=False) == (
+    location = _where(signature)
+    root.remove(signature)
+    same = etree.tostring(root, method="c14n", exclusive=True, with_comments=False) == (
         etree.tostring(signed_root, method="c14n", exclusive=True, with_comments=False)
     )
     if signed_root.tag != expected_tag or not same:
@@ -901,5 +907,5 @@ def _check_covers_document(
             "xmldsig.reference",
             "the signed data is not the document as received",
             hint="the signature must cover the whole certificate",
-            location=_where(signature),
+            location=location,
         )
