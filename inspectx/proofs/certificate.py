@@ -28,7 +28,7 @@ from inspectx.proofs.dataintegrity import (
     create_proof,
     verify_proof,
 )
-from inspectx.validation.pipeline import read_certificate
+from inspectx.validation.pipeline import LoadedCertificate, read_certificate
 from inspectx.validation.schema import SchemaValidators
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "sign_certificate",
     "unsigned_data",
     "verify_certificate",
+    "verify_certificate_proof",
 ]
 
 
@@ -94,21 +95,23 @@ def sign_certificate(
     return replace(cert, proofs=(*cert.proofs, made))
 
 
-def _verify_one(
-    json_data: Any,
-    cert: Certificate,
+def verify_certificate_proof(
+    loaded: LoadedCertificate,
     index: int,
     key: PublicKey,
-    model_form: list[dict[str, Any]],
+    *,
+    _model_form: list[dict[str, Any]] | None = None,
 ) -> VerifiedProof:
-    """Verify proof ``index`` over the JSON as received, then over the model's form.
+    """Verify proof ``index`` of a certificate read by ``read_certificate`` with ``key``.
 
-    A proof made on this JSON verifies over it as received (the W3C procedure,
-    and no second rendering). A proof made on another serialisation (the XML,
-    or JSON with e.g. ``+00:00`` for ``Z``) covers the data as the model writes
-    it. Either way the proof covers every value the returned model was bound
-    from, because the model is bound from exactly the data that verified.
+    Over the JSON as received first (the W3C procedure, and no second rendering);
+    then over the data as the model writes it, which is what a proof made on
+    another serialisation covers (the XML, or JSON that writes e.g. ``+00:00``
+    for ``Z``). Either way the proof covers every value of the returned model,
+    because the model is bound from exactly the data that verified. Raises
+    :class:`ProofError` (``proof.integrity`` when neither verifies).
     """
+    json_data = loaded.json_data
     if json_data is not None:
         try:
             return verify_proof(
@@ -117,10 +120,14 @@ def _verify_one(
         except ProofError as exc:
             if exc.code != "proof.integrity":
                 raise
+    model_form = _model_form if _model_form is not None else []
     if not model_form:
-        model_form.append(unsigned_data(cert))
+        model_form.append(unsigned_data(loaded.certificate))
     return verify_proof(
-        model_form[0], unbind(cert.proofs[index]), public_key=key, canonical=certificate_jcs
+        model_form[0],
+        unbind(loaded.certificate.proofs[index]),
+        public_key=key,
+        canonical=certificate_jcs,
     )
 
 
@@ -161,7 +168,7 @@ def verify_certificate(
                 hint="give the key of that verification method (--key-file, or a trust list)",
                 location=f"/proof/{index}/verificationMethod",
             )
-        verified.append(_verify_one(loaded.json_data, cert, index, key, model_form))
+        verified.append(verify_certificate_proof(loaded, index, key, _model_form=model_form))
     return VerifiedCertificate(
         certificate=cert, format=loaded.format, sha256=loaded.sha256, proofs=tuple(verified)
     )
