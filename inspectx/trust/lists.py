@@ -21,11 +21,13 @@ from datetime import datetime
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from inspectx.errors import InspectxError
 from inspectx.formats.safejson import load_json
@@ -47,6 +49,7 @@ __all__ = [
     "TrustError",
     "TrustList",
     "TrustedKey",
+    "build_trust_list",
     "load_trust_list",
     "sign_trust_list",
 ]
@@ -416,3 +419,67 @@ def key_entry(
         "id": key_id or did_key_verification_method(public_key),
         "publicKeyMultibase": public_key_to_multibase(public_key),
     }
+
+
+def build_trust_list(source: Mapping[str, Any], *, base_dir: Path) -> dict[str, Any]:
+    """An unsigned trust list from a source document of the same shape whose keys are
+    given as files: ``{"keyFile": "lab.pub.pem"}`` (an Ed25519/P-256/P-384 public key,
+    listed as its did:key) or ``{"certificateFile": "lab.crt"}`` (an X.509 certificate),
+    each optionally with ``id``, ``validFrom`` and ``validUntil``. Paths are relative to
+    ``base_dir``. Raises :class:`TrustError` for unreadable files, refused keys and a
+    result that breaks the schema.
+    """
+    from inspectx.proofs.keys import load_certificate, load_public_key
+
+    out: dict[str, Any] = json.loads(json.dumps(source))
+    out.setdefault("type", "InspectxTrustList")
+    for e_index, entity in enumerate(out.get("entities", [])):
+        for s_index, service in enumerate(entity.get("services", [])):
+            keys = []
+            for k_index, raw in enumerate(service.get("keys", [])):
+                where = f"/entities/{e_index}/services/{s_index}/keys/{k_index}"
+                raw = dict(raw)
+                try:
+                    if "certificateFile" in raw:
+                        cert = load_certificate(
+                            (base_dir / raw.pop("certificateFile")).read_bytes()
+                        )
+                        entry = key_entry(raw.pop("id", None), None, cert)
+                    elif "keyFile" in raw:
+                        public = load_public_key((base_dir / raw.pop("keyFile")).read_bytes())
+                        if isinstance(public, rsa.RSAPublicKey):
+                            raise TrustError(
+                                "trust.malformed",
+                                "an RSA key can only be listed as an X.509 certificate",
+                                hint="give certificateFile for RSA keys",
+                                location=where,
+                            )
+                        entry = key_entry(raw.pop("id", None), public, None)
+                    else:
+                        entry = {}
+                except OSError as exc:
+                    raise TrustError(
+                        "trust.malformed",
+                        f"cannot read a key file: {exc.strerror}",
+                        hint="paths in the source are relative to the source file",
+                        location=where,
+                    ) from None
+                except TrustError:
+                    raise
+                except InspectxError as exc:
+                    raise TrustError(
+                        "trust.weak-key", exc.message, hint=exc.hint, location=where
+                    ) from None
+                keys.append({**entry, **raw})
+            service["keys"] = keys
+    out.pop("proof", None)
+    errors = list(_validator().iter_errors(out))
+    if errors:
+        first = errors[0]
+        raise TrustError(
+            "trust.schema",
+            f"the trust list breaks its schema: {first.message}",
+            hint="see schemas/inspectx-trustlist.schema.json",
+            location="/" + "/".join(str(p) for p in first.instance_path),
+        )
+    return out
