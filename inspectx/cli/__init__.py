@@ -842,28 +842,84 @@ def sign(
     "--key-file",
     "key_files",
     multiple=True,
-    required=True,
     type=click.Path(dir_okay=False),
     help="A trusted public key or X.509 certificate (PEM or DER); a certificate also "
-    "verifies XML signatures. Repeatable.",
+    "verifies XML signatures. Repeatable. (Without a trust list.)",
 )
+@click.option(
+    "--trust",
+    "trust_source",
+    metavar="LIST",
+    help="Judge admissibility against a trust list: a file, or the URL of one whose "
+    "snapshot 'inspectx trust update' keeps (no network unless --update).",
+)
+@click.option(
+    "--operator-key",
+    type=click.Path(dir_okay=False),
+    help="The trust list operator's public key (PEM); required with --trust.",
+)
+@click.option("--update", is_flag=True, help="With a --trust URL: fetch the list first.")
+@click.option(
+    "--max-trust-age",
+    metavar="AGE",
+    help="A trust snapshot fetched longer ago than this (e.g. 7d, 12h) gives INDETERMINATE.",
+)
+@click.option("--at", "at_text", metavar="TIME", help="The verification time (default: now).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Where trust snapshots are kept (default: the user cache directory).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="With --trust: show every step.")
 @_format_option("text", "json")
 @_max_bytes_option
 def verify(
-    inputs: tuple[str, ...], key_files: tuple[str, ...], out_format: str, max_bytes: int
+    inputs: tuple[str, ...],
+    key_files: tuple[str, ...],
+    trust_source: str | None,
+    operator_key: str | None,
+    update: bool,
+    max_trust_age: str | None,
+    at_text: str | None,
+    cache_dir: str | None,
+    verbose: bool,
+    out_format: str,
+    max_bytes: int,
 ) -> None:
-    """Verify certificates' Data Integrity proofs and XML signatures against keys you trust.
+    """Verify certificates' proofs: against a trust list (admissibility), or keys you give.
 
-    Each proof names its key (a did:key or another verification method); only
-    the keys given with --key-file are trusted, matched by their did:key. An XML
-    signature must be made by one of the certificates given. The certificate is
-    read from the verified bytes. Trust lists come next.
+    With --trust, every step of the verification runs: format, schema, rules, each
+    proof's integrity, the signer listed for the issuing lab, accredited at the
+    signing time with a scope covering every test method and product, the
+    document's validity at --at, and the trust list's freshness. Without it, only
+    the keys given with --key-file are trusted (matched by their did:key; an XML
+    signature must be made by one of the certificates given). The certificate is
+    always read from the verified bytes; keys a document names or carries are
+    never trusted.
 
     \b
     Examples:
+      inspectx verify fixtures/trust/signed/valid.json --trust fixtures/trust/demo.trustlist.json \\
+          --operator-key fixtures/trust/keys/operator.pub.pem
+      inspectx verify report.json --trust https://registry.example/labs.json \\
+          --operator-key registry.pub --update --max-trust-age 7d
       inspectx verify report.signed.json --key-file lab.pub
       inspectx verify report.signed.xml --key-file lab.crt --format json
     """
+    if trust_source:
+        if key_files:
+            raise click.UsageError("give either --trust or --key-file, not both")
+        if not operator_key:
+            raise click.UsageError("--trust needs --operator-key (the list operator's public key)")
+        _verify_with_trust(
+            inputs, trust_source, operator_key, update=update,
+            max_age=_parse_age(max_trust_age), at=_parse_time(at_text), cache_dir=cache_dir,
+            verbose=verbose, out_format=out_format, max_bytes=max_bytes,
+        )  # fmt: skip
+    if not key_files:
+        raise click.UsageError("give --trust LIST --operator-key KEY, or --key-file KEY")
+    if update or max_trust_age or at_text or operator_key:
+        raise click.UsageError("--update, --max-trust-age, --at and --operator-key need --trust")
     import hashlib
 
     from inspectx._io import InputFile, expand_inputs, read_input
@@ -958,6 +1014,143 @@ def verify(
     sys.exit(exit_code)
 
 
+def _parse_age(text: str | None) -> Any:
+    if text is None:
+        return None
+    from datetime import timedelta
+
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit():
+        raise click.BadParameter(
+            f"{text!r} is not an age such as 30m, 12h, 7d or 2w", param_hint="--max-trust-age"
+        )
+    return timedelta(seconds=int(number) * units[unit])
+
+
+def _operator_keys(path: str) -> dict[str, Any]:
+    from inspectx._io import InputFile, read_input
+    from inspectx.proofs import keys
+    from inspectx.proofs.multibase import did_key_verification_method
+
+    public = keys.load_public_key(read_input(InputFile(path, path), 1024 * 1024))
+    return {did_key_verification_method(public): public}  # type: ignore[arg-type]
+
+
+def _trust_snapshot(source: str, operator_key: str, *, update: bool, cache_dir: str | None) -> Any:
+    """The trust snapshot to verify against; raises InspectxError (exit 4)."""
+    from pathlib import Path
+
+    from inspectx._io import InputFile, read_input
+    from inspectx.trust import (
+        TrustError,
+        TrustSnapshot,
+        load_snapshot,
+        load_trust_list,
+        update_trust_list,
+    )
+
+    operator = _operator_keys(operator_key)
+    folder = Path(cache_dir) if cache_dir else None
+    if not source.startswith(("http://", "https://")):
+        if update:
+            raise click.UsageError("--update needs a trust list URL")
+        data = read_input(InputFile(source, source), 16 * 1024 * 1024)
+        trust = load_trust_list(data, operator_keys=operator)
+        return TrustSnapshot(trust_list=trust, source=source, fetched_at=None, origin="file")
+    if not update:
+        return load_snapshot(source, operator_keys=operator, cache_dir=folder)
+    try:
+        return update_trust_list(source, operator_keys=operator, cache_dir=folder)
+    except TrustError as exc:
+        if exc.code != "trust.fetch-failed":
+            raise
+        return load_snapshot(
+            source, operator_keys=operator, cache_dir=folder,
+            note=f"the update failed ({exc.message}); the cached snapshot was used",
+        )  # fmt: skip
+
+
+def _verify_with_trust(
+    inputs: tuple[str, ...], source: str, operator_key: str, *, update: bool, max_age: Any,
+    at: Any, cache_dir: str | None, verbose: bool, out_format: str, max_bytes: int,
+) -> None:  # fmt: skip
+    from inspectx._io import expand_inputs, read_input
+    from inspectx.errors import InspectxError
+    from inspectx.trust import verify_admissible
+
+    try:
+        snapshot = _trust_snapshot(source, operator_key, update=update, cache_dir=cache_dir)
+    except InspectxError as exc:
+        for line in _error_lines(source, exc, _Style(sys.stderr)):
+            click.echo(line, err=True)
+        sys.exit(EXIT_OPERATIONAL)
+    trust_list = snapshot.trust_list
+    trust_info = {
+        "id": trust_list.id,
+        "sequenceNumber": trust_list.sequence_number,
+        "source": snapshot.source,
+        "origin": snapshot.origin,
+        "fetchedAt": snapshot.fetched_at.isoformat() if snapshot.fetched_at else None,
+        "note": snapshot.note,
+    }
+    limits = _limits(max_bytes)
+    style = _Style(sys.stdout)
+    codes, results = [], []
+    for item in expand_inputs(inputs):
+        try:
+            data = read_input(item, max_bytes)
+        except InspectxError as exc:
+            results.append({"source": item.path, "verdict": "ERROR", "error": exc.as_dict()})
+            codes.append(EXIT_OPERATIONAL)
+            if out_format == "text":
+                for line in _error_lines(item.path, exc, _Style(sys.stderr)):
+                    click.echo(line, err=True)
+            continue
+        report = verify_admissible(
+            data, trust=snapshot, at=at, max_trust_age=max_age, limits=limits
+        )
+        codes.append(_VERDICT_EXIT[report.verdict.value])
+        cert = report.certificate
+        results.append(_clean({
+            "source": item.path,
+            "verdict": report.verdict.value,
+            "sha256": report.sha256,
+            "at": report.at.isoformat(),
+            "document": {"id": cert.id, "number": cert.number.value, "issuer": cert.issuer.name}
+            if cert else None,
+            "signers": list(report.signers),
+            "checks": [
+                {"step": c.step, "name": c.name, "status": c.status.value, "code": c.code,
+                 "message": c.message or None, "hint": c.hint, "location": c.location}
+                for c in report.checks
+            ],
+        }))  # fmt: skip
+        if out_format == "text":
+            label, colour = _MARKS[report.verdict.value]
+            click.echo(f"{style(label, fg=colour)}  {_safe_name(item.path)}")
+            shown = report.checks if verbose else report.failing()
+            for c in shown:
+                code = f" {c.code}" if c.code else ""
+                message = f": {_safe_name(c.message)}" if c.message else ""
+                click.echo(f"  {c.step} {c.name:<24} {c.status.value}{code}{message}")
+                if c.hint and c.status.value in ("failed", "indeterminate"):
+                    click.echo(f"      hint: {_safe_name(c.hint)}")
+    exit_code = _worst(codes)
+    if out_format == "json":
+        report_json = {"schema": "inspectx.verify/1", "trust": _clean(trust_info),
+                       "documents": results, "exitCode": exit_code}  # fmt: skip
+        click.echo(json.dumps(report_json, indent=2, ensure_ascii=False))
+    else:
+        fetched = f", fetched {trust_info['fetchedAt']}" if trust_info["fetchedAt"] else ""
+        note = f"; {snapshot.note}" if snapshot.note else ""
+        click.echo(
+            f"trust list {trust_list.id} #{trust_list.sequence_number} "
+            f"({snapshot.origin}{fetched}{note})"
+        )
+    sys.exit(exit_code)
+
+
 def _verify_xml_signature(data: bytes, certificates: list[Any], limits: Any) -> Any:
     """The verified XML signature of ``data``, None when it has none; raises when it fails.
 
@@ -981,6 +1174,198 @@ def _verify_xml_signature(data: bytes, certificates: list[Any], limits: Any) -> 
 
 
 # --- rules ------------------------------------------------------------------------------
+
+
+@main.group(epilog=EXIT_CODES_HELP)
+def trust() -> None:
+    """Build, sign, show, check and fetch trust lists of accredited labs.
+
+    \b
+    Examples:
+      inspectx trust build source.json -o labs.unsigned.json
+      inspectx trust sign labs.unsigned.json --key operator.key -o labs.json
+      inspectx trust show labs.json --operator-key operator.pub
+      inspectx trust update https://registry.example/labs.json --operator-key operator.pub
+    """
+
+
+def _trust_fail(name: str, exc: Any) -> None:
+    for line in _error_lines(name, exc, _Style(sys.stderr)):
+        click.echo(line, err=True)
+    sys.exit(EXIT_OPERATIONAL)
+
+
+@trust.command("build", epilog=EXIT_CODES_HELP)
+@click.argument("source", type=click.Path(dir_okay=False))
+@_output_options
+def trust_build(source: str, output: str | None, output_dir: str | None, force: bool) -> None:
+    """Make an unsigned trust list from a source file whose keys are given as files.
+
+    The source has the trust list's shape; each key is {"keyFile": "lab.pub.pem"} or
+    {"certificateFile": "lab.crt"} (paths relative to the source), optionally with
+    validFrom/validUntil. See fixtures/trust/source.json.
+    """
+    from pathlib import Path
+
+    from inspectx._io import InputFile, read_input, write_atomic
+    from inspectx.errors import InspectxError
+    from inspectx.formats.safejson import load_json
+    from inspectx.trust.lists import build_trust_list
+
+    if output_dir:
+        raise click.UsageError("trust build writes one file: use -o")
+    try:
+        document = load_json(read_input(InputFile(source, source), 16 * 1024 * 1024))
+        built = build_trust_list(document, base_dir=Path(source).resolve().parent)
+        out = (json.dumps(built, indent=2, ensure_ascii=False) + "\n").encode()
+        if output and output != "-":
+            write_atomic(output, out, force=force)
+        else:
+            sys.stdout.buffer.write(out)
+    except InspectxError as exc:
+        _trust_fail(source, exc)
+    sys.exit(EXIT_OK)
+
+
+@trust.command("sign", epilog=EXIT_CODES_HELP)
+@click.argument("list_path", metavar="LIST", type=click.Path(dir_okay=False))
+@click.option("--key", "key_path", required=True, type=click.Path(dir_okay=False),
+              help="The operator's private key (Ed25519, P-256 or P-384).")  # fmt: skip
+@_with_passphrase
+@_output_options
+def trust_sign(
+    list_path: str, key_path: str, passphrase_env: str | None, passphrase_prompt: bool,
+    output: str | None, output_dir: str | None, force: bool,
+) -> None:  # fmt: skip
+    """Sign a trust list as its operator (checking it first); an earlier proof is replaced."""
+    from datetime import UTC, datetime
+
+    from inspectx._io import InputFile, read_input, write_atomic
+    from inspectx.errors import InspectxError
+    from inspectx.formats.safejson import load_json
+    from inspectx.proofs import keys
+    from inspectx.trust.lists import sign_trust_list
+
+    if output_dir:
+        raise click.UsageError("trust sign writes one file: use -o")
+    try:
+        passphrase = _passphrase(passphrase_env, passphrase_prompt, confirm=False)
+        key = keys.load_private_key(read_input(InputFile(key_path, key_path), 1024 * 1024),
+                                    passphrase=passphrase)  # fmt: skip
+        document = load_json(read_input(InputFile(list_path, list_path), 16 * 1024 * 1024))
+        signed = sign_trust_list(document, private_key=key,  # type: ignore[arg-type]
+                                 created=datetime.now(UTC).replace(microsecond=0))  # fmt: skip
+        out = (json.dumps(signed, indent=2, ensure_ascii=False) + "\n").encode()
+        if output and output != "-":
+            write_atomic(output, out, force=force)
+        else:
+            sys.stdout.buffer.write(out)
+    except InspectxError as exc:
+        _trust_fail(list_path, exc)
+    sys.exit(EXIT_OK)
+
+
+def _load_list_arg(list_path: str, operator_key: str) -> Any:
+    from inspectx._io import InputFile, read_input
+    from inspectx.errors import InspectxError
+    from inspectx.trust import load_trust_list
+
+    try:
+        data = read_input(InputFile(list_path, list_path), 16 * 1024 * 1024)
+        return load_trust_list(data, operator_keys=_operator_keys(operator_key))
+    except InspectxError as exc:
+        _trust_fail(list_path, exc)
+
+
+@trust.command("verify", epilog=EXIT_CODES_HELP)
+@click.argument("list_path", metavar="LIST", type=click.Path(dir_okay=False))
+@click.option("--operator-key", required=True, type=click.Path(dir_okay=False),
+              help="The operator's public key (PEM).")  # fmt: skip
+def trust_verify(list_path: str, operator_key: str) -> None:
+    """Check a trust list: the operator's proof, its schema and the load-time checks."""
+    trust_list = _load_list_arg(list_path, operator_key)
+    keys_count = sum(len(s.keys) for e in trust_list.entities for s in e.services)
+    click.echo(
+        f"OK  {trust_list.id} #{trust_list.sequence_number}: {len(trust_list.entities)} "
+        f"entities, {keys_count} keys, next update {trust_list.next_update.isoformat()}"
+    )
+    sys.exit(EXIT_OK)
+
+
+@trust.command("show", epilog=EXIT_CODES_HELP)
+@click.argument("list_path", metavar="LIST", type=click.Path(dir_okay=False))
+@click.option("--operator-key", required=True, type=click.Path(dir_okay=False),
+              help="The operator's public key (PEM).")  # fmt: skip
+@_format_option("text", "json")
+def trust_show(list_path: str, operator_key: str, out_format: str) -> None:
+    """Show a (verified) trust list as a table: entities, services, status, scope, keys."""
+    trust_list = _load_list_arg(list_path, operator_key)
+    rows = []
+    for entity in trust_list.entities:
+        for service in entity.services:
+            latest = service.status_history[-1]
+            rows.append({
+                "entity": entity.name, "entityId": entity.id, "country": entity.country,
+                "service": service.type, "status": latest.status.value,
+                "since": latest.since.isoformat(),
+                "hsPrefixes": list(service.scope.hs_prefixes),
+                "methods": list(service.scope.methods),
+                "keys": [k.id for k in service.keys],
+            })  # fmt: skip
+    if out_format == "json":
+        click.echo(json.dumps({"schema": "inspectx.trust-show/1", "id": trust_list.id,
+                               "sequenceNumber": trust_list.sequence_number,
+                               "operator": trust_list.operator, "services": rows},
+                              indent=2, ensure_ascii=False))  # fmt: skip
+        sys.exit(EXIT_OK)
+    click.echo(f"{trust_list.id} #{trust_list.sequence_number} by {trust_list.operator}")
+    click.echo(f"  issued {trust_list.issued_at.isoformat()}, next update "
+               f"{trust_list.next_update.isoformat()}")  # fmt: skip
+    for row in rows:
+        click.echo(f"  {_safe_name(row['entity'])} ({row['country']}) {row['service']}: "
+                   f"{row['status']} since {row['since']}")  # fmt: skip
+        click.echo(f"      HS {', '.join(row['hsPrefixes']) or '-'}; methods "
+                   f"{_safe_name(', '.join(row['methods'])) or '-'}")  # fmt: skip
+        for key_id in row["keys"]:
+            click.echo(f"      key {_safe_name(key_id)}")
+    sys.exit(EXIT_OK)
+
+
+@trust.command("update", epilog=EXIT_CODES_HELP)
+@click.argument("url")
+@click.option("--operator-key", required=True, type=click.Path(dir_okay=False),
+              help="The operator's public key (PEM); the list must carry its proof.")  # fmt: skip
+@click.option("--offline", is_flag=True, help="Use no network: report the cached snapshot.")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Where snapshots are kept (default: the user cache directory).")  # fmt: skip
+def trust_update(url: str, operator_key: str, offline: bool, cache_dir: str | None) -> None:
+    """Fetch a trust list and keep it as the offline snapshot, if it verifies.
+
+    A tampered list, one signed by another key, or one whose sequence number went
+    back (rollback) is refused and the snapshot kept. A 304 reuses the snapshot.
+    """
+    from pathlib import Path
+
+    from inspectx.errors import InspectxError
+    from inspectx.trust import load_snapshot, update_trust_list
+
+    if not url.startswith(("http://", "https://")):
+        raise click.UsageError("give the trust list's http(s) URL")
+    folder = Path(cache_dir) if cache_dir else None
+    try:
+        operator = _operator_keys(operator_key)
+        if offline:
+            snapshot = load_snapshot(url, operator_keys=operator, cache_dir=folder,
+                                     note="--offline: the network was not used")  # fmt: skip
+        else:
+            snapshot = update_trust_list(url, operator_keys=operator, cache_dir=folder)
+    except InspectxError as exc:
+        _trust_fail(url, exc)
+    trust_list = snapshot.trust_list
+    fetched = snapshot.fetched_at.isoformat() if snapshot.fetched_at else "never"
+    click.echo(f"{snapshot.origin}: {trust_list.id} #{trust_list.sequence_number}, "
+               f"fetched {fetched}" + (f" ({snapshot.note})" if snapshot.note else ""))  # fmt: skip
+    sys.exit(EXIT_OK)
 
 
 @main.group(epilog=EXIT_CODES_HELP)
