@@ -1091,9 +1091,11 @@ def _verify_with_trust(
         "sequenceNumber": trust_list.sequence_number,
         "source": snapshot.source,
         "origin": snapshot.origin,
-        "fetchedAt": snapshot.fetched_at.isoformat() if snapshot.fetched_at else None,
-        "note": snapshot.note,
     }
+    if snapshot.fetched_at:
+        trust_info["fetchedAt"] = snapshot.fetched_at.isoformat()
+    if snapshot.note:
+        trust_info["note"] = snapshot.note
     limits = _limits(max_bytes)
     style = _Style(sys.stdout)
     codes, results = [], []
@@ -1138,11 +1140,11 @@ def _verify_with_trust(
                     click.echo(f"      hint: {_safe_name(c.hint)}")
     exit_code = _worst(codes)
     if out_format == "json":
-        report_json = {"schema": "inspectx.verify/1", "trust": _clean(trust_info),
+        report_json = {"schema": "inspectx.verify/1", "trust": trust_info,
                        "documents": results, "exitCode": exit_code}  # fmt: skip
         click.echo(json.dumps(report_json, indent=2, ensure_ascii=False))
     else:
-        fetched = f", fetched {trust_info['fetchedAt']}" if trust_info["fetchedAt"] else ""
+        fetched = f", fetched {trust_info['fetchedAt']}" if "fetchedAt" in trust_info else ""
         note = f"; {snapshot.note}" if snapshot.note else ""
         click.echo(
             f"trust list {trust_list.id} #{trust_list.sequence_number} "

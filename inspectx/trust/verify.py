@@ -167,8 +167,8 @@ def verify_admissible(
         _rules_step(steps, cert, rules)
         signers = _proof_steps(steps, loaded, trust, when)
         _validity_step(steps, cert, when)
-    steps.skip_from(1)
     _freshness_step(steps, trust, when, max_trust_age)
+    steps.skip_from(1)
     checks = tuple(sorted(steps.checks, key=lambda c: c.step))
     return VerificationReport(
         verdict=steps.verdict(),
