@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from inspectx.proofs.dataintegrity import create_proof
-from inspectx.proofs.keys import load_private_key, load_public_key
+from inspectx.proofs.keys import load_private_key
 from inspectx.proofs.multibase import did_key_verification_method
 from inspectx.trust import (
     TrustError,
@@ -90,18 +90,28 @@ def test_fixture_case_verdict_and_codes(case: str, snapshot: TrustSnapshot) -> N
 def test_fixture_case_through_the_cli(case: str) -> None:
     expected = EXPECTED["cases"][case]
     result = run_cli(
-        "verify", str(TRUST / case), "--trust", str(DEMO), "--operator-key", str(OPERATOR_PUB),
-        "--at", EXPECTED["at"], "--format", "json",
-    )  # fmt: skip
+        "verify",
+        str(TRUST / case),
+        "--trust",
+        str(DEMO),
+        "--operator-key",
+        str(OPERATOR_PUB),
+        "--at",
+        EXPECTED["at"],
+        "--format",
+        "json",
+    )
     exit_code = {"VALID": 0, "INVALID": 1, "INDETERMINATE": 3}[expected["verdict"]]
     assert result.returncode == exit_code, result.stderr
     report = json.loads(result.stdout)
     (document,) = report["documents"]
     assert document["verdict"] == expected["verdict"]
     assert report["trust"] == {
-        "id": "urn:inspectx:trust-list:demo", "sequenceNumber": 3, "source": str(DEMO),
+        "id": "urn:inspectx:trust-list:demo",
+        "sequenceNumber": 3,
+        "source": str(DEMO),
         "origin": "file",
-    }  # fmt: skip
+    }
 
 
 def test_valid_model_is_the_signed_one(snapshot: TrustSnapshot) -> None:
@@ -169,9 +179,13 @@ def test_document_expiry_is_judged_at_the_verification_time(snapshot: TrustSnaps
 def test_duplicate_key_across_entities_is_refused_at_load() -> None:
     assert _code((TRUST / "duplicate-key.trustlist.json").read_bytes()) == "trust.duplicate-key"
     result = run_cli(
-        "verify", str(TRUST / "signed" / "valid.json"), "--trust",
-        str(TRUST / "duplicate-key.trustlist.json"), "--operator-key", str(OPERATOR_PUB),
-    )  # fmt: skip
+        "verify",
+        str(TRUST / "signed" / "valid.json"),
+        "--trust",
+        str(TRUST / "duplicate-key.trustlist.json"),
+        "--operator-key",
+        str(OPERATOR_PUB),
+    )
     assert result.returncode == 4 and b"trust.duplicate-key" in result.stderr
 
 
@@ -227,17 +241,30 @@ def test_sha1_signed_certificate_is_refused_at_load() -> None:
 @pytest.mark.parametrize(
     ("change", "code"),
     [
-        pytest.param(lambda d: d["entities"][0]["services"][0]["scope"].update(hsPrefixes=["95A3"]),
-                     "trust.schema", id="malformed-hs-prefix"),
-        pytest.param(lambda d: d["entities"][0]["services"][0]["scope"].update(methods=[""]),
-                     "trust.schema", id="empty-method"),
-        pytest.param(lambda d: d["entities"][0]["services"][1]["statusHistory"].reverse(),
-                     "trust.status-history", id="history-out-of-order"),
-        pytest.param(lambda d: d["entities"][0]["services"][0]["keys"][0].update(
-            publicKeyMultibase="z" + "1" * 40),
-                     "trust.malformed", id="key-not-decodable"),
+        pytest.param(
+            lambda d: d["entities"][0]["services"][0]["scope"].update(hsPrefixes=["95A3"]),
+            "trust.schema",
+            id="malformed-hs-prefix",
+        ),
+        pytest.param(
+            lambda d: d["entities"][0]["services"][0]["scope"].update(methods=[""]),
+            "trust.schema",
+            id="empty-method",
+        ),
+        pytest.param(
+            lambda d: d["entities"][0]["services"][1]["statusHistory"].reverse(),
+            "trust.status-history",
+            id="history-out-of-order",
+        ),
+        pytest.param(
+            lambda d: d["entities"][0]["services"][0]["keys"][0].update(
+                publicKeyMultibase="z" + "1" * 40
+            ),
+            "trust.malformed",
+            id="key-not-decodable",
+        ),
     ],
-)  # fmt: skip
+)
 def test_malformed_lists_are_refused_at_load(change: Any, code: str) -> None:
     document = _unsigned()
     change(document)
@@ -276,7 +303,7 @@ class _Server:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 server.requests.append(dict(self.headers))
                 if self.headers.get("If-None-Match") == server.etag:
                     self.send_response(304)
@@ -349,13 +376,19 @@ def test_rollback_refused(server: _Server, tmp_path: Path) -> None:
     with pytest.raises(TrustError) as info:
         _update(server, tmp_path)
     assert info.value.code == "trust.rollback"
-    assert load_snapshot(server.url, operator_keys=OPERATOR_KEYS, cache_dir=tmp_path).trust_list.sequence_number == 4  # fmt: skip
+    assert (
+        load_snapshot(
+            server.url, operator_keys=OPERATOR_KEYS, cache_dir=tmp_path
+        ).trust_list.sequence_number
+        == 4
+    )
 
 
 def test_oversized_list_refused(server: _Server, tmp_path: Path) -> None:
     with pytest.raises(TrustError) as info:
-        update_trust_list(server.url, operator_keys=OPERATOR_KEYS, cache_dir=tmp_path,
-                          max_bytes=1000)  # fmt: skip
+        update_trust_list(
+            server.url, operator_keys=OPERATOR_KEYS, cache_dir=tmp_path, max_bytes=1000
+        )
     assert info.value.code == "trust.fetch-failed"
     assert not any(tmp_path.iterdir())
 
@@ -365,9 +398,20 @@ def test_server_down_uses_the_snapshot_and_says_so(server: _Server, tmp_path: Pa
     server.stop()
     valid = str(TRUST / "signed" / "valid.json")
     result = run_cli(
-        "verify", valid, "--trust", server.url, "--operator-key", str(OPERATOR_PUB), "--update",
-        "--cache-dir", str(tmp_path), "--at", EXPECTED["at"], "--format", "json",
-    )  # fmt: skip
+        "verify",
+        valid,
+        "--trust",
+        server.url,
+        "--operator-key",
+        str(OPERATOR_PUB),
+        "--update",
+        "--cache-dir",
+        str(tmp_path),
+        "--at",
+        EXPECTED["at"],
+        "--format",
+        "json",
+    )
     assert result.returncode == 0, result.stderr
     trust = json.loads(result.stdout)["trust"]
     assert trust["origin"] == "offline" and "the update failed" in trust["note"]
@@ -378,9 +422,19 @@ def test_stale_snapshot_is_indeterminate(server: _Server, tmp_path: Path) -> Non
     valid = str(TRUST / "signed" / "valid.json")
     later = (datetime.now(UTC) + timedelta(days=10)).isoformat()
     result = run_cli(
-        "verify", valid, "--trust", server.url, "--operator-key", str(OPERATOR_PUB),
-        "--cache-dir", str(tmp_path), "--at", later, "--max-trust-age", "7d",
-    )  # fmt: skip
+        "verify",
+        valid,
+        "--trust",
+        server.url,
+        "--operator-key",
+        str(OPERATOR_PUB),
+        "--cache-dir",
+        str(tmp_path),
+        "--at",
+        later,
+        "--max-trust-age",
+        "7d",
+    )
     assert result.returncode == 3, result.stdout
     assert b"trust.stale" in result.stdout
 
@@ -388,29 +442,59 @@ def test_stale_snapshot_is_indeterminate(server: _Server, tmp_path: Path) -> Non
 def test_no_snapshot_is_an_operational_error(tmp_path: Path) -> None:
     valid = str(TRUST / "signed" / "valid.json")
     result = run_cli(
-        "verify", valid, "--trust", "http://127.0.0.1:9/labs.json", "--operator-key",
-        str(OPERATOR_PUB), "--cache-dir", str(tmp_path),
-    )  # fmt: skip
+        "verify",
+        valid,
+        "--trust",
+        "http://127.0.0.1:9/labs.json",
+        "--operator-key",
+        str(OPERATOR_PUB),
+        "--cache-dir",
+        str(tmp_path),
+    )
     assert result.returncode == 4 and b"trust.no-snapshot" in result.stderr
 
 
 def test_offline_update_never_touches_the_network(server: _Server, tmp_path: Path) -> None:
     _update(server, tmp_path)
     count = len(server.requests)
-    result = run_cli("trust", "update", server.url, "--operator-key", str(OPERATOR_PUB),
-                     "--offline", "--cache-dir", str(tmp_path))  # fmt: skip
+    result = run_cli(
+        "trust",
+        "update",
+        server.url,
+        "--operator-key",
+        str(OPERATOR_PUB),
+        "--offline",
+        "--cache-dir",
+        str(tmp_path),
+    )
     assert result.returncode == 0 and b"--offline" in result.stdout
     assert len(server.requests) == count
 
 
 def test_cli_update_then_verify_offline(server: _Server, tmp_path: Path) -> None:
-    fetched = run_cli("trust", "update", server.url, "--operator-key", str(OPERATOR_PUB),
-                      "--cache-dir", str(tmp_path))  # fmt: skip
+    fetched = run_cli(
+        "trust",
+        "update",
+        server.url,
+        "--operator-key",
+        str(OPERATOR_PUB),
+        "--cache-dir",
+        str(tmp_path),
+    )
     assert fetched.returncode == 0 and fetched.stdout.startswith(b"fetched:")
     count = len(server.requests)
-    result = run_cli("verify", str(TRUST / "signed" / "valid.json"), "--trust", server.url,
-                     "--operator-key", str(OPERATOR_PUB), "--cache-dir", str(tmp_path),
-                     "--at", EXPECTED["at"])  # fmt: skip
+    result = run_cli(
+        "verify",
+        str(TRUST / "signed" / "valid.json"),
+        "--trust",
+        server.url,
+        "--operator-key",
+        str(OPERATOR_PUB),
+        "--cache-dir",
+        str(tmp_path),
+        "--at",
+        EXPECTED["at"],
+    )
     assert result.returncode == 0, result.stdout
     assert len(server.requests) == count  # verification is pure
 
@@ -425,17 +509,26 @@ def test_build_sign_verify_show_round_trip(tmp_path: Path) -> None:
     assert json.loads(unsigned.read_bytes()) == build_trust_list(
         json.loads((TRUST / "source.json").read_bytes()), base_dir=TRUST
     )
-    made = run_cli("trust", "sign", str(unsigned), "--key", str(TRUST / "keys" / "operator.key"),
-                   "-o", str(signed))  # fmt: skip
+    made = run_cli(
+        "trust",
+        "sign",
+        str(unsigned),
+        "--key",
+        str(TRUST / "keys" / "operator.key"),
+        "-o",
+        str(signed),
+    )
     assert made.returncode == 0, made.stderr
     checked = run_cli("trust", "verify", str(signed), "--operator-key", str(OPERATOR_PUB))
     assert checked.returncode == 0 and b"2 entities, 7 keys" in checked.stdout
-    shown = run_cli("trust", "show", str(signed), "--operator-key", str(OPERATOR_PUB),
-                    "--format", "json")  # fmt: skip
+    shown = run_cli(
+        "trust", "show", str(signed), "--operator-key", str(OPERATOR_PUB), "--format", "json"
+    )
     rows = json.loads(shown.stdout)["services"]
     assert {r["status"] for r in rows} == {"accredited", "withdrawn"}
-    other = run_cli("trust", "verify", str(signed), "--operator-key",
-                    str(TRUST / "keys" / "nordwerk.pub.pem"))  # fmt: skip
+    other = run_cli(
+        "trust", "verify", str(signed), "--operator-key", str(TRUST / "keys" / "nordwerk.pub.pem")
+    )
     assert other.returncode == 4 and b"trust.proof" in other.stderr
 
 
