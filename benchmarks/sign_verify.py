@@ -208,9 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         medians = {name: statistics.median(r) for name, r in rates.items()}
         for name, r in rates.items():
             print(f"{name:<30}{medians[name]:>10.1f} docs/s  [{min(r):.1f}-{max(r):.1f}]")
-        ratio = medians[f"inspectx xmldsig verify {algorithm}"] / medians[
-            f"bare signxml verify {algorithm}"
-        ]
+        ratio = (
+            medians[f"inspectx xmldsig verify {algorithm}"]
+            / medians[f"bare signxml verify {algorithm}"]
+        )
         verdict = "PASS" if ratio >= TARGET_SIGNXML else "BELOW"
         print(f"  inspectx / bare signxml {ratio:5.2f}x (target >= {TARGET_SIGNXML}x: {verdict})\n")
     return 0

@@ -32,10 +32,11 @@ def test_convert_benchmark_quick_mode_runs_and_reports_ratios() -> None:
     assert "ratio inspectx/xmlschema" in out and "docs/s" in out
 
 
-def test_validate_and_sign_verify_benchmarks_run_in_quick_mode() -> None:
+def test_validate_sign_verify_and_verify_benchmarks_run_in_quick_mode() -> None:
     for script, expected in (
         ("validate.py", "inspectx / naive"),
-        ("sign_verify.py", "verify / naive"),
+        ("sign_verify.py", "inspectx / bare signxml"),
+        ("verify.py", "trust steps cost"),
     ):
         result = subprocess.run(
             [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],

@@ -1,0 +1,199 @@
+"""End-to-end verify benchmark: parse, schema, rules, proof and trust, per document.
+
+Measured in one run, round-robin, single process, on the 20-item certificate of
+``benchmarks/convert.py`` signed with Ed25519 by a lab listed in a trust list built
+for it (status accredited, scope covering its methods and HS codes):
+
+- inspectx verify + trust: ``verify_admissible(json_bytes, trust=snapshot)``, all eight
+  steps (format, schema, rules, proof integrity, signer identity, status and scope at
+  signing time, document validity, trust freshness);
+- inspectx verify without trust: the same work minus steps 5-8
+  (``read_certificate`` + ``check_rules`` + ``verify_certificate_proof`` with the key);
+- floor: orjson parse + jsonschema-rs + canonical bytes + two hashes + one raw
+  Ed25519 verification (as in ``benchmarks/sign_verify.py``);
+- naive: stdlib ``json`` + Python ``jsonschema`` + ``rfc8785`` + ``cryptography``.
+
+Target (issue 5): the trust steps cost <= 10 % of the verify without them.
+Usage: ``python benchmarks/verify.py [--repeats N] [--target S] [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import jsonschema  # noqa: E402
+import jsonschema_rs  # noqa: E402
+import orjson  # noqa: E402
+import rfc8785  # noqa: E402
+from convert import machine, make_certificate  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: E402
+from validate import measure  # noqa: E402
+
+from inspectx.proofs.certificate import sign_certificate, verify_certificate_proof  # noqa: E402
+from inspectx.proofs.multibase import did_key_verification_method, multibase_decode  # noqa: E402
+from inspectx.trust import TrustSnapshot, load_trust_list, sign_trust_list  # noqa: E402
+from inspectx.trust.lists import key_entry  # noqa: E402
+from inspectx.trust.verify import verify_admissible  # noqa: E402
+from inspectx.validation import read_certificate, render  # noqa: E402
+from inspectx.validation.rules import check_rules  # noqa: E402
+from inspectx.validation.schema import load_json_schema  # noqa: E402
+
+TARGET_TRUST_SHARE = 0.10
+SIGNED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+AT = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def _trust_for(cert: Any, lab: ed25519.Ed25519PrivateKey) -> TrustSnapshot:
+    operator = ed25519.Ed25519PrivateKey.generate()
+    hs = sorted({c.code[:4] for p in cert.products for c in p.classifications})
+    methods = sorted({t.method.standard for t in cert.tests})
+    document = {
+        "type": "InspectxTrustList",
+        "id": "urn:inspectx:trust-list:bench",
+        "operator": {"name": "bench registry"},
+        "sequenceNumber": 1,
+        "issuedAt": "2026-11-01T00:00:00Z",
+        "nextUpdate": "2030-01-01T00:00:00Z",
+        "entities": [
+            {
+                "id": cert.issuer.id,
+                "name": cert.issuer.name,
+                "country": "NL",
+                "roles": ["testing-lab"],
+                "services": [
+                    {
+                        "type": "testing-17025",
+                        "keys": [key_entry(None, lab.public_key(), None)],
+                        "scope": {"hsPrefixes": hs, "methods": methods},
+                        "statusHistory": [
+                            {"status": "accredited", "since": "2024-01-01T00:00:00Z"}
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    signed = sign_trust_list(document, private_key=operator, created=SIGNED_AT)
+    trust = load_trust_list(
+        json.dumps(signed).encode(),
+        operator_keys={did_key_verification_method(operator.public_key()): operator.public_key()},
+    )
+    return TrustSnapshot(trust_list=trust, source="bench", fetched_at=None, origin="file")
+
+
+def build_ops() -> dict[str, Callable[[], Any]]:
+    lab = ed25519.Ed25519PrivateKey.generate()
+    public = lab.public_key()
+    method = did_key_verification_method(public)
+    cert = read_certificate(render(make_certificate(20, 4), "json")).certificate
+    signed = render(
+        sign_certificate(cert, private_key=lab, verification_method=method, created=SIGNED_AT),
+        "json",
+    )
+    snapshot = _trust_for(cert, lab)
+    schema = load_json_schema()
+    rs = jsonschema_rs.validator_for(schema)
+    reference = jsonschema.Draft202012Validator(schema)
+
+    def with_trust() -> Any:
+        report = verify_admissible(signed, trust=snapshot, at=AT)
+        if report.verdict.value != "VALID":
+            raise AssertionError(report.failing())
+        return report
+
+    def without_trust() -> Any:
+        loaded = read_certificate(signed)
+        if any(f.severity.value == "error" for f in check_rules(loaded.certificate)):
+            raise AssertionError("rules fail")
+        return [verify_certificate_proof(loaded, i, public) for i in range(len(cert.proofs) or 1)]
+
+    def floor() -> None:
+        doc = orjson.loads(signed)
+        if not rs.is_valid(doc):
+            raise AssertionError("floor rejects the document")
+        proof = doc.pop("proof")[0]
+        value = proof.pop("proofValue")
+        canon_doc = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+        canon_proof = orjson.dumps(proof, option=orjson.OPT_SORT_KEYS)
+        message = hashlib.sha256(canon_proof).digest() + hashlib.sha256(canon_doc).digest()
+        public.verify(multibase_decode(value), message)
+
+    def naive() -> None:
+        doc = json.loads(signed)
+        if not reference.is_valid(doc):
+            raise AssertionError("naive pipeline rejects the document")
+        proof = doc.pop("proof")[0]
+        value = proof.pop("proofValue")
+        message = (
+            hashlib.sha256(rfc8785.dumps(proof)).digest()
+            + hashlib.sha256(rfc8785.dumps(doc)).digest()
+        )
+        public.verify(multibase_decode(value), message)
+
+    # gates: everything accepts the signed document, and the trust path refuses it tampered
+    for fn in (with_trust, without_trust, floor, naive):
+        fn()
+    tampered = signed.replace(b"Moisture", b"Moisturf", 1)
+    assert tampered != signed
+    assert verify_admissible(tampered, trust=snapshot, at=AT).verdict.value == "INVALID"
+    return {
+        "inspectx verify + trust": with_trust,
+        "inspectx verify, no trust": without_trust,
+        "floor": floor,
+        "naive": naive,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--target", type=float, default=1.0, help="seconds per repeat")
+    parser.add_argument("--quick", action="store_true", help="smoke mode (figures not meaningful)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats, args.target = 1, 0.05
+    info = machine()
+    print("inspectx end-to-end verify benchmark (Ed25519, 20 items x 4 results, trust list)")
+    print(f"machine: {info.get('cpu', '?')}, {info.get('cores', '?')} cores")
+    print(f"method: {args.repeats} repeats of ~{args.target} s, round-robin; median [min-max]\n")
+    rates = measure(build_ops(), args.repeats, args.target)
+    medians = {name: statistics.median(r) for name, r in rates.items()}
+    for name, r in rates.items():
+        print(f"{name:<28}{medians[name]:>10.1f} docs/s  [{min(r):.1f}-{max(r):.1f}]")
+    with_trust = 1 / medians["inspectx verify + trust"]
+    without = 1 / medians["inspectx verify, no trust"]
+    share = (with_trust - without) / without
+    paired = [
+        (1 / a - 1 / b) / (1 / b)
+        for a, b in zip(
+            rates["inspectx verify + trust"], rates["inspectx verify, no trust"], strict=True
+        )
+    ]
+    verdict = "PASS" if share <= TARGET_TRUST_SHARE else "ABOVE"
+    print(
+        f"\ntrust steps cost {share * 100:+.1f} % of the verify without them "
+        f"(paired {min(paired) * 100:+.1f} to {max(paired) * 100:+.1f} %; "
+        f"target <= {TARGET_TRUST_SHARE * 100:.0f} %: {verdict})"
+    )
+    print(
+        f"verify + trust / floor {medians['inspectx verify + trust'] / medians['floor']:.2f}x; "
+        f"/ naive {medians['inspectx verify + trust'] / medians['naive']:.1f}x"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
