@@ -537,3 +537,8 @@ def test_demo_fixtures_are_reproducible(tmp_path: Path) -> None:
     source = json.loads((TRUST / "source.json").read_bytes())
     assert build_trust_list(source, base_dir=TRUST) == _unsigned()
     assert copy.deepcopy(_unsigned()) == _unsigned()
+
+
+def test_expected_lists_every_signed_fixture() -> None:
+    on_disk = {str(p.relative_to(TRUST)) for p in (TRUST / "signed").glob("*")}
+    assert on_disk == set(CASES)
