@@ -542,3 +542,49 @@ def test_demo_fixtures_are_reproducible(tmp_path: Path) -> None:
 def test_expected_lists_every_signed_fixture() -> None:
     on_disk = {str(p.relative_to(TRUST)) for p in (TRUST / "signed").glob("*")}
     assert on_disk == set(CASES)
+
+
+# --------------------------------------------------------------------------- XML signatures
+
+
+def _x509_trust(lab_cert: x509.Certificate) -> TrustSnapshot:
+    """The demo list with ``lab_cert`` listed under Nordwerk's first service."""
+    document = _unsigned()
+    document["entities"][0]["services"][0]["keys"].append(key_entry(None, None, lab_cert))
+    trust_list = load_trust_list(_signed_bytes(document, check=True), operator_keys=OPERATOR_KEYS)
+    return TrustSnapshot(trust_list=trust_list, source="test", fetched_at=None, origin="file")
+
+
+@pytest.mark.parametrize("xades", [False, True], ids=["xmldsig", "xades"])
+def test_xml_signature_by_a_listed_certificate(xades: bool) -> None:
+    from inspectx.proofs.keys import generate_key, self_signed_certificate
+    from inspectx.proofs.xmldsig import sign_xml
+
+    key = generate_key("p256")
+    lab_cert = self_signed_certificate(key, subject="CN=Nordwerk", now=AT - timedelta(days=300))
+    snapshot = _x509_trust(lab_cert)
+    xml = (FIXTURES / "certificates" / "toys-en71-3.xml").read_bytes()
+    signed = sign_xml(xml, private_key=key, certificate=lab_cert, xades=xades,
+                      signing_time=datetime(2026, 3, 18, 15, tzinfo=UTC))  # fmt: skip
+    report = verify_admissible(signed, trust=snapshot, at=AT)
+    assert report.verdict.value == "VALID", report.failing()
+    assert report.signers and "Nordwerk" in report.signers[0]
+    tampered = signed.replace(b"Nordwerk", b"Nordwerx", 1)
+    assert [c.code for c in verify_admissible(tampered, trust=snapshot, at=AT).failing()] == [
+        "xmldsig.integrity"
+    ]
+
+
+def test_xml_signature_carrying_its_own_certificate_is_never_trusted(
+    snapshot: TrustSnapshot,
+) -> None:
+    from inspectx.proofs.keys import generate_key, self_signed_certificate
+    from inspectx.proofs.xmldsig import sign_xml
+
+    key = generate_key("p256")
+    own = self_signed_certificate(key, subject="CN=Nordwerk Pruef Lab", now=AT)
+    xml = (FIXTURES / "certificates" / "toys-en71-3.xml").read_bytes()
+    signed = sign_xml(xml, private_key=key, certificate=own)
+    report = verify_admissible(signed, trust=snapshot, at=AT)
+    assert report.verdict.value == "INDETERMINATE"
+    assert [c.code for c in report.failing()] == ["trust.signer-not-listed"]

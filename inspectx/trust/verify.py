@@ -19,6 +19,8 @@ so itself.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 import hashlib
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ from inspectx.model import Certificate, CertificateStatus
 from inspectx.proofs.certificate import verify_certificate_proof
 from inspectx.proofs.dataintegrity import ProofError
 from inspectx.trust.fetch import TrustSnapshot
-from inspectx.trust.lists import Entity, Service, ServiceStatus, TrustedKey
+from inspectx.trust.lists import Entity, Listing, Service, ServiceStatus, TrustedKey
 from inspectx.validation.pipeline import LoadedCertificate, read_certificate
 from inspectx.validation.report import Severity, Verdict
 from inspectx.validation.rules import check_rules
@@ -146,8 +148,10 @@ def verify_admissible(
     limits: Limits = DEFAULT_LIMITS,
     validators: SchemaValidators | None = None,
 ) -> VerificationReport:
-    """Run the eight steps on one certificate (inspectx JSON or XML with Data Integrity
-    proofs) against ``trust``; ``at`` is the verification clock (default now).
+    """Run the eight steps on one certificate against ``trust``: inspectx JSON or XML
+    with Data Integrity proofs, or inspectx XML with an enveloped XMLDSig/XAdES
+    signature (its signer found in the list by the certificate's key; the certificate
+    the document carries is only a hint). ``at`` is the verification clock (default now).
 
     Never raises for bad input: the report says what failed.
     """
@@ -155,17 +159,26 @@ def verify_admissible(
     steps = _Steps()
     sha256 = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
     trust_list = trust.trust_list
-    cert, signers = None, []
+    cert: Certificate | None = None
+    signers: list[str] = []
+    xml_listing = _xml_signer(data, trust, limits)
     try:
-        loaded = read_certificate(data, limits=limits, validators=validators)
+        if xml_listing is not None:
+            cert = _xml_signature_steps(steps, data, xml_listing, when, limits)
+            signers = [f"{xml_listing[0].name} ({xml_listing[2].id})"]
+        else:
+            loaded = read_certificate(data, limits=limits, validators=validators)
+            cert = loaded.certificate
     except InspectxError as exc:
-        steps.fail(1 if isinstance(exc, InputError) else 2, exc)
-    else:
-        cert = loaded.certificate
+        step = 1 if isinstance(exc, InputError) else 4 if exc.code.startswith("xmldsig.") else 2
+        steps.fail(step, exc)
+    if cert is not None:
         steps.add(1, CheckStatus.PASSED)
         steps.add(2, CheckStatus.PASSED)
         _rules_step(steps, cert, rules)
-        signers = _proof_steps(steps, loaded, trust, when)
+        if xml_listing is None:
+            xml_signed = isinstance(data, bytes) and _DSIG_NS.encode() in data
+            signers = _proof_steps(steps, loaded, trust, when, xml_signed=xml_signed)
         _validity_step(steps, cert, when)
     _freshness_step(steps, trust, when, max_trust_age)
     steps.skip_from(1)
@@ -182,6 +195,68 @@ def verify_admissible(
         certificate=cert,
         signers=tuple(signers),
     )
+
+
+_DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def _xml_signer(data: bytes, trust: TrustSnapshot, limits: Limits) -> Listing | None:
+    """The listing of the key of the certificate an XML signature carries, if the
+    document has an XML signature and that key is listed with a certificate.
+
+    The carried certificate only selects the candidate; the signature is then
+    verified against the *listed* certificate, which must be the carried one.
+    """
+    if not isinstance(data, bytes) or data.lstrip()[:1] != b"<" or _DSIG_NS.encode() not in data:
+        return None
+    from cryptography import x509
+
+    from inspectx.formats.safexml import parse_xml
+
+    try:
+        root = parse_xml(data, limits)
+        carried = root.find(f".//{{{_DSIG_NS}}}X509Certificate")
+        if carried is None or not carried.text:
+            return None
+        candidate = x509.load_der_x509_certificate(base64.b64decode("".join(carried.text.split())))
+        listing = trust.trust_list.find_public_key(candidate.public_key())
+    except (InspectxError, ValueError, binascii.Error):
+        return None
+    if listing is None or listing[2].certificate is None:
+        return None
+    return listing
+
+
+def _xml_signature_steps(
+    steps: _Steps, data: bytes, listing: Listing, when: datetime, limits: Limits
+) -> Certificate:
+    """Steps 4-6 for an XML signature by a listed certificate; raises for steps 1, 2, 4."""
+    from inspectx.proofs.xmldsig import verify_xml
+
+    entity, service, key = listing
+    assert key.certificate is not None
+    result = verify_xml(data, certificate=key.certificate, at=when, limits=limits)
+    cert = result.certificate
+    steps.add(4, CheckStatus.PASSED, message=f"{result.profile} {result.signature_algorithm}")
+    if not _is_issuer(entity, cert):
+        steps.add(
+            5,
+            CheckStatus.FAILED,
+            "trust.wrong-entity",
+            f"the XML signature is by {entity.id}, not the issuer "
+            f"{cert.issuer.id or cert.issuer.name}",
+            "a listed party's key signed a certificate in another party's name",
+        )
+        steps.add(6, CheckStatus.SKIPPED, message="no signature by the issuer to judge")
+        return cert
+    steps.add(5, CheckStatus.PASSED)
+    signed_at = (result.signing_time or cert.issued_at).astimezone(UTC)
+    findings = _status_and_scope(entity, service, key, cert, signed_at, when)
+    for status, code, message, hint in findings:
+        steps.add(6, status, code, message, hint, "/ds:Signature")
+    if not findings:
+        steps.add(6, CheckStatus.PASSED)
+    return cert
 
 
 def _rules_step(steps: _Steps, cert: Certificate, rules: bool) -> None:
@@ -205,12 +280,29 @@ def _rules_step(steps: _Steps, cert: Certificate, rules: bool) -> None:
 
 
 def _proof_steps(
-    steps: _Steps, loaded: LoadedCertificate, trust: TrustSnapshot, when: datetime
+    steps: _Steps,
+    loaded: LoadedCertificate,
+    trust: TrustSnapshot,
+    when: datetime,
+    *,
+    xml_signed: bool = False,
 ) -> list[str]:
     """Steps 4-6. Every proof by a listed key must verify; at least one must be the
     issuing entity's, and that entity is judged on status and scope. Proofs by other
     listed parties (a platform's countersignature) are checked for integrity only."""
     cert = loaded.certificate
+    if not cert.proofs and xml_signed:
+        steps.add(4, CheckStatus.SKIPPED, message="no listed certificate to verify with")
+        steps.add(
+            5,
+            CheckStatus.INDETERMINATE,
+            "trust.signer-not-listed",
+            "the XML signature's certificate is not in trust list "
+            f"{trust.trust_list.id}; a certificate the document carries is never trusted",
+            "a human must decide (refer for manual check), or use a list that includes this lab",
+            "/ds:Signature/ds:KeyInfo",
+        )
+        return []
     if not cert.proofs:
         steps.add(
             4,
