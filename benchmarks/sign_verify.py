@@ -73,36 +73,15 @@ def _raw_verify(key: Any, signature: bytes, message: bytes, digest: Any) -> None
     key.verify(der, message, ec.ECDSA(digest))
 
 
-def build_ops(algorithm: str) -> dict[str, Callable[[], Any]]:
-    private: Any = {
-        "ed25519": ed25519.Ed25519PrivateKey.generate,
-        "p256": lambda: ec.generate_private_key(ec.SECP256R1()),
-        "p384": lambda: ec.generate_private_key(ec.SECP384R1()),
-    }[algorithm]()
-    public = private.public_key()
-    method = did_key_verification_method(public)
-    keys = {method: public}
-    unsigned = render(make_certificate(20, 4), "json")
-    cert = read_certificate(unsigned).certificate
-    signed = render(
-        sign_certificate(cert, private_key=private, verification_method=method, created=CREATED),
-        "json",
-    )
+def floor_and_naive(
+    signed: bytes, public: Any, algorithm: str
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The floor and the naive pipeline verifying ``signed`` (one Data Integrity proof)."""
     sha = hashlib.sha384 if algorithm == "p384" else hashlib.sha256
     digest = hashes.SHA384() if algorithm == "p384" else hashes.SHA256()
     schema = load_json_schema()
     rs = jsonschema_rs.validator_for(schema)
     reference = jsonschema.Draft202012Validator(schema)
-
-    def inspectx_sign() -> bytes:
-        loaded = read_certificate(unsigned).certificate
-        made = sign_certificate(
-            loaded, private_key=private, verification_method=method, created=CREATED
-        )
-        return render(made, "json")
-
-    def inspectx_verify() -> Any:
-        return verify_certificate(signed, public_keys=keys)
 
     def floor() -> None:
         doc = orjson.loads(signed)
@@ -123,6 +102,37 @@ def build_ops(algorithm: str) -> dict[str, Callable[[], Any]]:
         value = proof.pop("proofValue")
         message = sha(rfc8785.dumps(proof)).digest() + sha(rfc8785.dumps(doc)).digest()
         _raw_verify(public, multibase_decode(value), message, digest)
+
+    return floor, naive
+
+
+def build_ops(algorithm: str) -> dict[str, Callable[[], Any]]:
+    private: Any = {
+        "ed25519": ed25519.Ed25519PrivateKey.generate,
+        "p256": lambda: ec.generate_private_key(ec.SECP256R1()),
+        "p384": lambda: ec.generate_private_key(ec.SECP384R1()),
+    }[algorithm]()
+    public = private.public_key()
+    method = did_key_verification_method(public)
+    keys = {method: public}
+    unsigned = render(make_certificate(20, 4), "json")
+    cert = read_certificate(unsigned).certificate
+    signed = render(
+        sign_certificate(cert, private_key=private, verification_method=method, created=CREATED),
+        "json",
+    )
+
+    def inspectx_sign() -> bytes:
+        loaded = read_certificate(unsigned).certificate
+        made = sign_certificate(
+            loaded, private_key=private, verification_method=method, created=CREATED
+        )
+        return render(made, "json")
+
+    def inspectx_verify() -> Any:
+        return verify_certificate(signed, public_keys=keys)
+
+    floor, naive = floor_and_naive(signed, public, algorithm)
 
     # gates: every pipeline accepts the signed document; the floor's canonical bytes are JCS
     doc = orjson.loads(signed)

@@ -20,7 +20,6 @@ Usage: ``python benchmarks/verify.py [--repeats N] [--target S] [--quick]``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import statistics
 import sys
@@ -34,22 +33,18 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import jsonschema  # noqa: E402
-import jsonschema_rs  # noqa: E402
-import orjson  # noqa: E402
-import rfc8785  # noqa: E402
 from convert import machine, make_certificate  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: E402
+from sign_verify import floor_and_naive  # noqa: E402
 from validate import measure  # noqa: E402
 
 from inspectx.proofs.certificate import sign_certificate, verify_certificate_proof  # noqa: E402
-from inspectx.proofs.multibase import did_key_verification_method, multibase_decode  # noqa: E402
+from inspectx.proofs.multibase import did_key_verification_method  # noqa: E402
 from inspectx.trust import TrustSnapshot, load_trust_list, sign_trust_list  # noqa: E402
 from inspectx.trust.lists import key_entry  # noqa: E402
 from inspectx.trust.verify import verify_admissible  # noqa: E402
 from inspectx.validation import read_certificate, render  # noqa: E402
 from inspectx.validation.rules import check_rules  # noqa: E402
-from inspectx.validation.schema import load_json_schema  # noqa: E402
 
 TARGET_TRUST_SHARE = 0.10
 SIGNED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -104,9 +99,6 @@ def build_ops() -> dict[str, Callable[[], Any]]:
         "json",
     )
     snapshot = _trust_for(cert, lab)
-    schema = load_json_schema()
-    rs = jsonschema_rs.validator_for(schema)
-    reference = jsonschema.Draft202012Validator(schema)
 
     def with_trust() -> Any:
         report = verify_admissible(signed, trust=snapshot, at=AT)
@@ -120,28 +112,7 @@ def build_ops() -> dict[str, Callable[[], Any]]:
             raise AssertionError("rules fail")
         return [verify_certificate_proof(loaded, i, public) for i in range(len(cert.proofs) or 1)]
 
-    def floor() -> None:
-        doc = orjson.loads(signed)
-        if not rs.is_valid(doc):
-            raise AssertionError("floor rejects the document")
-        proof = doc.pop("proof")[0]
-        value = proof.pop("proofValue")
-        canon_doc = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
-        canon_proof = orjson.dumps(proof, option=orjson.OPT_SORT_KEYS)
-        message = hashlib.sha256(canon_proof).digest() + hashlib.sha256(canon_doc).digest()
-        public.verify(multibase_decode(value), message)
-
-    def naive() -> None:
-        doc = json.loads(signed)
-        if not reference.is_valid(doc):
-            raise AssertionError("naive pipeline rejects the document")
-        proof = doc.pop("proof")[0]
-        value = proof.pop("proofValue")
-        message = (
-            hashlib.sha256(rfc8785.dumps(proof)).digest()
-            + hashlib.sha256(rfc8785.dumps(doc)).digest()
-        )
-        public.verify(multibase_decode(value), message)
+    floor, naive = floor_and_naive(signed, public, "ed25519")
 
     # gates: everything accepts the signed document, and the trust path refuses it tampered
     for fn in (with_trust, without_trust, floor, naive):
