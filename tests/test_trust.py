@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from collections.abc import Iterator
@@ -148,8 +147,8 @@ def test_unreadable_document_fails_at_step_one(snapshot: TrustSnapshot) -> None:
 def test_stale_list_is_indeterminate(snapshot: TrustSnapshot) -> None:
     data = (TRUST / "signed" / "valid.json").read_bytes()
     late = verify_admissible(data, trust=snapshot, at=datetime(2031, 2, 1, tzinfo=UTC))
-    assert "trust.stale" in [c.code for c in late.failing()]
-    assert late.verdict.value in ("INDETERMINATE", "INVALID")  # the certificate expired too
+    assert [c.code for c in late.failing()] == ["trust.stale"]
+    assert late.verdict.value == "INDETERMINATE"
 
 
 def test_document_expiry_is_judged_at_the_verification_time(snapshot: TrustSnapshot) -> None:
@@ -532,11 +531,10 @@ def test_build_sign_verify_show_round_trip(tmp_path: Path) -> None:
     assert other.returncode == 4 and b"trust.proof" in other.stderr
 
 
-def test_demo_fixtures_are_reproducible(tmp_path: Path) -> None:
+def test_demo_list_is_the_build_of_its_source() -> None:
     """The signed fixtures are what build.py makes from the committed keys and source."""
     source = json.loads((TRUST / "source.json").read_bytes())
     assert build_trust_list(source, base_dir=TRUST) == _unsigned()
-    assert copy.deepcopy(_unsigned()) == _unsigned()
 
 
 def test_expected_lists_every_signed_fixture() -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "TrustList",
     "TrustedKey",
     "build_trust_list",
+    "key_entry",
     "load_trust_list",
     "sign_trust_list",
 ]
