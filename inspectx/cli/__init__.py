@@ -1042,33 +1042,17 @@ def _trust_snapshot(source: str, operator_key: str, *, update: bool, cache_dir: 
     from pathlib import Path
 
     from inspectx._io import InputFile, read_input
-    from inspectx.trust import (
-        TrustError,
-        TrustSnapshot,
-        load_snapshot,
-        load_trust_list,
-        update_trust_list,
-    )
+    from inspectx.trust import TrustSnapshot, load_trust_list, snapshot_for
 
     operator = _operator_keys(operator_key)
-    folder = Path(cache_dir) if cache_dir else None
-    if not source.startswith(("http://", "https://")):
-        if update:
-            raise click.UsageError("--update needs a trust list URL")
-        data = read_input(InputFile(source, source), 16 * 1024 * 1024)
-        trust = load_trust_list(data, operator_keys=operator)
-        return TrustSnapshot(trust_list=trust, source=source, fetched_at=None, origin="file")
-    if not update:
-        return load_snapshot(source, operator_keys=operator, cache_dir=folder)
-    try:
-        return update_trust_list(source, operator_keys=operator, cache_dir=folder)
-    except TrustError as exc:
-        if exc.code != "trust.fetch-failed":
-            raise
-        return load_snapshot(
-            source, operator_keys=operator, cache_dir=folder,
-            note=f"the update failed ({exc.message}); the cached snapshot was used",
-        )  # fmt: skip
+    if source.startswith(("http://", "https://")):
+        folder = Path(cache_dir) if cache_dir else None
+        return snapshot_for(source, operator_keys=operator, update=update, cache_dir=folder)
+    if update:
+        raise click.UsageError("--update needs a trust list URL")
+    data = read_input(InputFile(source, source), 16 * 1024 * 1024)
+    trust = load_trust_list(data, operator_keys=operator)
+    return TrustSnapshot(trust_list=trust, source=source, fetched_at=None, origin="file")
 
 
 def _verify_with_trust(

@@ -99,8 +99,6 @@ def verify_certificate_proof(
     loaded: LoadedCertificate,
     index: int,
     key: PublicKey,
-    *,
-    _model_form: list[dict[str, Any]] | None = None,
 ) -> VerifiedProof:
     """Verify proof ``index`` of a certificate read by ``read_certificate`` with ``key``.
 
@@ -120,11 +118,8 @@ def verify_certificate_proof(
         except ProofError as exc:
             if exc.code != "proof.integrity":
                 raise
-    model_form = _model_form if _model_form is not None else []
-    if not model_form:
-        model_form.append(unsigned_data(loaded.certificate))
     return verify_proof(
-        model_form[0],
+        unsigned_data(loaded.certificate),
         unbind(loaded.certificate.proofs[index]),
         public_key=key,
         canonical=certificate_jcs,
@@ -157,7 +152,6 @@ def verify_certificate(
             "the certificate carries no proof",
             hint="sign it first (inspectx sign), or verify the signed copy",
         )
-    model_form: list[dict[str, Any]] = []  # the unsigned data through the model, made once
     verified = []
     for index, proof in enumerate(cert.proofs):
         key = public_keys.get(proof.verification_method)
@@ -168,7 +162,7 @@ def verify_certificate(
                 hint="give the key of that verification method (--key-file, or a trust list)",
                 location=f"/proof/{index}/verificationMethod",
             )
-        verified.append(verify_certificate_proof(loaded, index, key, _model_form=model_form))
+        verified.append(verify_certificate_proof(loaded, index, key))
     return VerifiedCertificate(
         certificate=cert, format=loaded.format, sha256=loaded.sha256, proofs=tuple(verified)
     )

@@ -65,6 +65,7 @@ __all__ = [
     "load_public_key",
     "passphrase_from_environment",
     "private_key_to_pem",
+    "public_key_der",
     "public_key_to_pem",
     "self_signed_certificate",
 ]
@@ -305,6 +306,22 @@ def public_key_to_pem(key: PublicKey | PrivateKey) -> bytes:
         encoding=serialization.Encoding.PEM,
         format=serialization.PublicFormat.SubjectPublicKeyInfo,
     )
+
+
+def public_key_der(key: object) -> bytes:
+    """The SubjectPublicKeyInfo DER of a public or private key; b"" for anything else.
+
+    Two keys are the same key exactly when these bytes are equal.
+    """
+    if hasattr(key, "private_bytes"):
+        key = key.public_key()  # type: ignore[attr-defined]
+    public_bytes = getattr(key, "public_bytes", None)
+    if public_bytes is None:
+        return b""
+    der: bytes = public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return der
 
 
 def certificate_to_pem(certificate: x509.Certificate) -> bytes:

@@ -65,6 +65,7 @@ from inspectx.proofs.keys import (
     PrivateKey,
     check_certificate_allowed,
     check_key_allowed,
+    public_key_der,
 )
 from inspectx.validation.schema import default_validators, schema_invalid
 
@@ -73,8 +74,10 @@ __all__ = [
     "XADES_NS",
     "VerifiedXml",
     "XmlSignatureError",
+    "carried_certificate",
     "sign_xml",
     "verify_xml",
+    "verify_xml_tree",
 ]
 
 DSIG_NS: Final = "http://www.w3.org/2000/09/xmldsig#"
@@ -202,7 +205,7 @@ def sign_xml(
             hint="sign XML with an ECDSA P-256/P-384 or RSA key, or use a Data Integrity proof",
         )
     check_certificate_allowed(certificate)
-    if _spki(certificate.public_key()) != _spki(private_key.public_key()):
+    if public_key_der(certificate.public_key()) != public_key_der(private_key.public_key()):
         raise XmlSignatureError(
             "xmldsig.signer-mismatch",
             "the certificate does not hold the public key of the signing key",
@@ -287,6 +290,17 @@ def verify_xml(
     (``xmldsig.integrity``), and :class:`SchemaInvalid` / :class:`ModelError` when the signed
     data is not a valid inspectx certificate.
     """
+    return verify_xml_tree(parse_xml(xml, limits), certificate=certificate, at=at)
+
+
+def verify_xml_tree(
+    root: etree._Element, *, certificate: x509.Certificate, at: datetime | None = None
+) -> VerifiedXml:
+    """:func:`verify_xml` for a document already parsed by
+    :func:`inspectx.formats.safexml.parse_xml` (never by another parser), so that a
+    caller who looked at the tree first (:func:`carried_certificate`) parses once.
+    Takes the signature out of ``root``.
+    """
     check_certificate_allowed(certificate)
     public = certificate.public_key()
     if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
@@ -296,7 +310,6 @@ def verify_xml(
             hint="XML signatures use RSA or ECDSA P-256/P-384 keys",
         )
     when = at or datetime.now(UTC)
-    root = parse_xml(xml, limits)
     signature = _the_signature(root)
     shape = _check_profile(root, signature, public)
     _check_key_info(signature, certificate)
@@ -361,6 +374,24 @@ def verify_xml(
         profile="xmldsig" if signing_time is None else "xades-baseline-b",
         signing_time=signing_time,
     )
+
+
+def carried_certificate(root: etree._Element) -> x509.Certificate | None:
+    """The first X.509 certificate in the document's signature KeyInfo, if readable.
+
+    Only a hint for choosing which trusted certificate to verify with: it is never
+    trusted itself (the verification pins the chosen certificate and requires every
+    carried one to equal it).
+    """
+    carried = root.find(
+        f"{_ds('Signature')}/{_ds('KeyInfo')}/{_ds('X509Data')}/{_ds('X509Certificate')}"
+    )
+    if carried is None:
+        return None
+    try:
+        return x509.load_der_x509_certificate(_base64(carried))
+    except (ValueError, XmlSignatureError):
+        return None
 
 
 # --------------------------------------------------------------------------- profile checks
@@ -654,10 +685,7 @@ def _check_xades_shape(
             qualifying[0],
         )
     signed_properties = properties[0]
-    targets = {
-        f"#{signed_properties.get('Id')}": signed_properties,
-        f"#{key_info.get('Id')}": key_info,
-    }
+    targets = {f"#{el.get('Id')}": el for el in (signed_properties, key_info) if el.get("Id")}
     typed = [ref for ref in references[1:] if ref.get("Type") == _SIGNED_PROPERTIES_TYPE]
     if len(typed) != 1 or typed[0].get("URI") != f"#{signed_properties.get('Id')}":
         raise _xades_error(
@@ -668,7 +696,7 @@ def _check_xades_shape(
     for ref in references[1:]:
         uri = ref.get("URI") or ""
         expected = targets.get(uri)
-        if expected is None or uri == "#None" or (ref is not typed[0] and expected is not key_info):
+        if expected is None or (ref is not typed[0] and expected is not key_info):
             raise XmlSignatureError(
                 "xmldsig.reference",
                 f"the Reference URI {uri!r} names neither the SignedProperties nor the KeyInfo",
@@ -791,16 +819,6 @@ def _check_signing_certificate(
 # --------------------------------------------------------------------------- key info
 
 
-def _spki(key: object) -> bytes:
-    public_bytes = getattr(key, "public_bytes", None)
-    if public_bytes is None:
-        return b""
-    out: bytes = public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return out
-
-
 def _mismatch(message: str, el: etree._Element) -> XmlSignatureError:
     return XmlSignatureError(
         "xmldsig.signer-mismatch",
@@ -817,7 +835,7 @@ def _check_key_info(signature: etree._Element, certificate: x509.Certificate) ->
     if key_info is None:
         return
     pinned_der = certificate.public_bytes(serialization.Encoding.DER)
-    pinned_spki = _spki(certificate.public_key())
+    pinned_spki = public_key_der(certificate.public_key())
     for item in _children(key_info):
         if item.tag == _ds("KeyName"):
             continue
@@ -870,7 +888,7 @@ def _key_value_spki(key_value: etree._Element) -> bytes:
             numbers = rsa.RSAPublicNumbers(
                 int.from_bytes(_base64(exponent), "big"), int.from_bytes(_base64(modulus), "big")
             )
-            return _spki(numbers.public_key())
+            return public_key_der(numbers.public_key())
         if value.tag == f"{{{DSIG11_NS}}}ECKeyValue":
             curve_el = value.find(f"{{{DSIG11_NS}}}NamedCurve")
             point_el = value.find(f"{{{DSIG11_NS}}}PublicKey")
@@ -880,7 +898,9 @@ def _key_value_spki(key_value: etree._Element) -> bytes:
             if curve is None:
                 return b""
             chosen: ec.EllipticCurve = ec.SECP256R1() if curve == "secp256r1" else ec.SECP384R1()
-            return _spki(ec.EllipticCurvePublicKey.from_encoded_point(chosen, _base64(point_el)))
+            return public_key_der(
+                ec.EllipticCurvePublicKey.from_encoded_point(chosen, _base64(point_el))
+            )
     except (ValueError, XmlSignatureError):
         return b""
     return b""

@@ -1,6 +1,12 @@
 """Trust: trust lists of accredited labs, their distribution, and admissibility (DESIGN §5-6)."""
 
-from inspectx.trust.fetch import TrustSnapshot, default_cache_dir, load_snapshot, update_trust_list
+from inspectx.trust.fetch import (
+    TrustSnapshot,
+    default_cache_dir,
+    load_snapshot,
+    snapshot_for,
+    update_trust_list,
+)
 from inspectx.trust.lists import (
     Entity,
     Scope,
@@ -32,6 +38,7 @@ __all__ = [
     "load_snapshot",
     "load_trust_list",
     "sign_trust_list",
+    "snapshot_for",
     "update_trust_list",
     "verify_admissible",
 ]

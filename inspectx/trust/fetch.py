@@ -26,6 +26,7 @@ __all__ = [
     "TrustSnapshot",
     "default_cache_dir",
     "load_snapshot",
+    "snapshot_for",
     "update_trust_list",
 ]
 
@@ -190,6 +191,35 @@ def update_trust_list(
         ).encode(),
     )
     return TrustSnapshot(trust_list=trust, source=url, fetched_at=when, origin="fetched")
+
+
+def snapshot_for(
+    url: str,
+    *,
+    operator_keys: Mapping[str, PublicKey],
+    update: bool,
+    cache_dir: Path | None = None,
+) -> TrustSnapshot:
+    """The trust list to verify against for ``url``.
+
+    Without ``update``, the cached snapshot (no network). With it, a fetch; if the
+    network or server fails, the snapshot, with ``note`` saying why. A list that
+    arrives but fails its checks (tampered, rolled back) is an error, not a reason
+    to fall back silently.
+    """
+    if not update:
+        return load_snapshot(url, operator_keys=operator_keys, cache_dir=cache_dir)
+    try:
+        return update_trust_list(url, operator_keys=operator_keys, cache_dir=cache_dir)
+    except TrustError as exc:
+        if exc.code != "trust.fetch-failed":
+            raise
+        return load_snapshot(
+            url,
+            operator_keys=operator_keys,
+            cache_dir=cache_dir,
+            note=f"the update failed ({exc.message}); the cached snapshot was used",
+        )
 
 
 def _read_capped(response: Any, max_bytes: int, url: str) -> bytes:

@@ -26,14 +26,19 @@ from types import MappingProxyType
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from inspectx.errors import InspectxError
 from inspectx.formats.safejson import load_json
 from inspectx.proofs import dataintegrity as di
 from inspectx.proofs.dataintegrity import ProofError, create_proof, verify_proof
-from inspectx.proofs.keys import PublicKey, check_certificate_allowed, check_key_allowed
+from inspectx.proofs.keys import (
+    PublicKey,
+    check_certificate_allowed,
+    check_key_allowed,
+    public_key_der,
+)
 from inspectx.proofs.multibase import (
     MultibaseError,
     did_key_verification_method,
@@ -167,13 +172,7 @@ Listing = tuple[Entity, Service, TrustedKey]
 
 
 def _spki_sha256(public_key: object) -> str:
-    public_bytes = getattr(public_key, "public_bytes", None)
-    if public_bytes is None:
-        return ""
-    der: bytes = public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return hashlib.sha256(der).hexdigest()
+    return hashlib.sha256(public_key_der(public_key)).hexdigest()
 
 
 # --------------------------------------------------------------------------- loading

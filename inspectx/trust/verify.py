@@ -19,12 +19,11 @@ so itself.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -123,9 +122,9 @@ class _Steps:
     def fail(self, step: int, exc: InspectxError, status: CheckStatus = CheckStatus.FAILED) -> None:
         self.add(step, status, exc.code, exc.message, exc.hint or None, exc.location)
 
-    def skip_from(self, step: int) -> None:
+    def skip_the_rest(self) -> None:
         done = {c.step for c in self.checks}
-        for later in range(step, len(STEPS) + 1):
+        for later in range(1, len(STEPS) + 1):
             if later not in done:
                 self.add(later, CheckStatus.SKIPPED, message="an earlier step failed")
 
@@ -161,10 +160,11 @@ def verify_admissible(
     trust_list = trust.trust_list
     cert: Certificate | None = None
     signers: list[str] = []
-    xml_listing = _xml_signer(data, trust, limits)
+    tree = _xml_signed_tree(data, limits)
+    xml_listing = _listed_signer_of(tree, trust) if tree is not None else None
     try:
         if xml_listing is not None:
-            cert = _xml_signature_steps(steps, data, xml_listing, when, limits)
+            cert = _xml_signature_steps(steps, tree, xml_listing, when)
             signers = [f"{xml_listing[0].name} ({xml_listing[2].id})"]
         else:
             loaded = read_certificate(data, limits=limits, validators=validators)
@@ -177,11 +177,10 @@ def verify_admissible(
         steps.add(2, CheckStatus.PASSED)
         _rules_step(steps, cert, rules)
         if xml_listing is None:
-            xml_signed = isinstance(data, bytes) and _DSIG_NS.encode() in data
-            signers = _proof_steps(steps, loaded, trust, when, xml_signed=xml_signed)
+            signers = _proof_steps(steps, loaded, trust, when, xml_signed=tree is not None)
         _validity_step(steps, cert, when)
     _freshness_step(steps, trust, when, max_trust_age)
-    steps.skip_from(1)
+    steps.skip_the_rest()
     checks = tuple(sorted(steps.checks, key=lambda c: c.step))
     return VerificationReport(
         verdict=steps.verdict(),
@@ -200,42 +199,39 @@ def verify_admissible(
 _DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 
 
-def _xml_signer(data: bytes, trust: TrustSnapshot, limits: Limits) -> Listing | None:
-    """The listing of the key of the certificate an XML signature carries, if the
-    document has an XML signature and that key is listed with a certificate.
-
-    The carried certificate only selects the candidate; the signature is then
-    verified against the *listed* certificate, which must be the carried one.
-    """
+def _xml_signed_tree(data: bytes, limits: Limits) -> Any:
+    """The parsed document if it carries an XML signature, else None (or on bad XML:
+    the certificate reader then reports it at step 1)."""
     if not isinstance(data, bytes) or data.lstrip()[:1] != b"<" or _DSIG_NS.encode() not in data:
         return None
-    from cryptography import x509
-
     from inspectx.formats.safexml import parse_xml
 
     try:
-        root = parse_xml(data, limits)
-        carried = root.find(f".//{{{_DSIG_NS}}}X509Certificate")
-        if carried is None or not carried.text:
-            return None
-        candidate = x509.load_der_x509_certificate(base64.b64decode("".join(carried.text.split())))
-        listing = trust.trust_list.find_public_key(candidate.public_key())
-    except (InspectxError, ValueError, binascii.Error):
+        return parse_xml(data, limits)
+    except InspectxError:
         return None
+
+
+def _listed_signer_of(root: Any, trust: TrustSnapshot) -> Listing | None:
+    """The listing whose certificate has the key of the certificate the signature
+    carries; the carried certificate only selects it (it is then verified against the
+    listed certificate, which must be the carried one)."""
+    from inspectx.proofs.xmldsig import carried_certificate
+
+    carried = carried_certificate(root)
+    listing = trust.trust_list.find_public_key(carried.public_key()) if carried else None
     if listing is None or listing[2].certificate is None:
         return None
     return listing
 
 
-def _xml_signature_steps(
-    steps: _Steps, data: bytes, listing: Listing, when: datetime, limits: Limits
-) -> Certificate:
+def _xml_signature_steps(steps: _Steps, root: Any, listing: Listing, when: datetime) -> Certificate:
     """Steps 4-6 for an XML signature by a listed certificate; raises for steps 1, 2, 4."""
-    from inspectx.proofs.xmldsig import verify_xml
+    from inspectx.proofs.xmldsig import verify_xml_tree
 
     entity, service, key = listing
     assert key.certificate is not None
-    result = verify_xml(data, certificate=key.certificate, at=when, limits=limits)
+    result = verify_xml_tree(root, certificate=key.certificate, at=when)
     cert = result.certificate
     steps.add(4, CheckStatus.PASSED, message=f"{result.profile} {result.signature_algorithm}")
     if not _is_issuer(entity, cert):
@@ -438,8 +434,11 @@ def _status_and_scope(
             )
         )
     uncovered = sorted(
-        {t.method.standard for t in cert.tests}
-        - {t.method.standard for t in cert.tests if service.scope.covers_method(t.method.standard)}
+        {
+            t.method.standard
+            for t in cert.tests
+            if not service.scope.covers_method(t.method.standard)
+        }
     )
     if uncovered:
         out.append(

@@ -76,9 +76,8 @@ class _Parsed:
     format: Format
     json_data: Any = None
     root: Any = None
-    # set by the lean JSON path: the schema accepted the data, and its strings
-    # hold no character XML cannot carry
-    valid_json: bool = False
+    schema_valid: bool = False  # the lean JSON path already ran the schema
+    xml_safe: bool = False  # the lean path found no character XML cannot carry
 
 
 def _parse(data: bytes, limits: Limits, validators: SchemaValidators) -> _Parsed:
@@ -92,7 +91,7 @@ def _parse(data: bytes, limits: Limits, validators: SchemaValidators) -> _Parsed
         # else takes the strict loader and the full schema report.
         lean = load_json_lean(data, limits)
         if lean is not None and validators.json_is_valid(lean.value):
-            return _Parsed(fmt, json_data=lean.value, valid_json=lean.xml_safe)
+            return _Parsed(fmt, json_data=lean.value, schema_valid=True, xml_safe=lean.xml_safe)
         return _Parsed(fmt, json_data=read_json_data(data, limits))
     root = read_xml_root(data, limits)
     _detach_xml_signature(root)
@@ -127,7 +126,7 @@ def _schema_findings(
 ) -> list[Finding]:
     if parsed.format == "xml":
         return validators.xml_findings(parsed.root, limits.max_findings)
-    if parsed.valid_json:
+    if parsed.schema_valid:
         return []
     return validators.json_findings(parsed.json_data, limits.max_findings, size)
 
@@ -135,7 +134,7 @@ def _schema_findings(
 def _bind(parsed: _Parsed) -> Certificate:
     if parsed.format == "xml":
         return certificate_from_element(parsed.root)
-    if parsed.valid_json:
+    if parsed.schema_valid and parsed.xml_safe:
         return certificate_from_valid_data(parsed.json_data)
     return certificate_from_data(parsed.json_data)
 
