@@ -156,7 +156,7 @@ def verify_admissible(
     """
     when = (at or datetime.now(UTC)).astimezone(UTC)
     steps = _Steps()
-    sha256 = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
+    sha256 = ""
     trust_list = trust.trust_list
     cert: Certificate | None = None
     signers: list[str] = []
@@ -168,7 +168,7 @@ def verify_admissible(
             signers = [f"{xml_listing[0].name} ({xml_listing[2].id})"]
         else:
             loaded = read_certificate(data, limits=limits, validators=validators)
-            cert = loaded.certificate
+            cert, sha256 = loaded.certificate, loaded.sha256
     except InspectxError as exc:
         step = 1 if isinstance(exc, InputError) else 4 if exc.code.startswith("xmldsig.") else 2
         steps.fail(step, exc)
@@ -181,6 +181,8 @@ def verify_admissible(
         _validity_step(steps, cert, when)
     _freshness_step(steps, trust, when, max_trust_age)
     steps.skip_the_rest()
+    if not sha256 and isinstance(data, bytes):  # read_certificate did not get that far
+        sha256 = hashlib.sha256(data).hexdigest()
     checks = tuple(sorted(steps.checks, key=lambda c: c.step))
     return VerificationReport(
         verdict=steps.verdict(),
@@ -433,13 +435,8 @@ def _status_and_scope(
                 "the key was used outside its validity window in the trust list",
             )
         )
-    uncovered = sorted(
-        {
-            t.method.standard
-            for t in cert.tests
-            if not service.scope.covers_method(t.method.standard)
-        }
-    )
+    standards = {t.method.standard for t in cert.tests}  # a few, for many tests
+    uncovered = sorted(m for m in standards if not service.scope.covers_method(m))
     if uncovered:
         out.append(
             (
