@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +16,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from lxml import etree
 
+from inspectx.formats.trustlist import TRUST_LIST
 from inspectx.proofs.dataintegrity import create_proof
 from inspectx.proofs.keys import load_private_key
 from inspectx.proofs.multibase import did_key_verification_method
@@ -24,12 +29,14 @@ from inspectx.trust import (
     TrustSnapshot,
     load_snapshot,
     load_trust_list,
+    read_trust_list_data,
+    render_trust_list,
     sign_trust_list,
     update_trust_list,
     verify_admissible,
 )
-from inspectx.trust.lists import build_trust_list, key_entry
-from tests.conftest import FIXTURES, run_cli
+from inspectx.trust.lists import build_trust_list, check_trust_list_schema, key_entry
+from tests.conftest import FIXTURES, ROOT, run_cli
 
 TRUST = FIXTURES / "trust"
 EXPECTED = json.loads((TRUST / "EXPECTED.json").read_text("utf-8"))
@@ -343,7 +350,7 @@ def _update(server: _Server, cache: Path) -> TrustSnapshot:
 
 def _cached(cache: Path) -> bytes:
     (folder,) = cache.iterdir()
-    return (folder / "trustlist.json").read_bytes()
+    return (folder / "trustlist").read_bytes()
 
 
 def test_first_fetch_then_304_reuse(server: _Server, tmp_path: Path) -> None:
@@ -586,3 +593,137 @@ def test_xml_signature_carrying_its_own_certificate_is_never_trusted(
     report = verify_admissible(signed, trust=snapshot, at=AT)
     assert report.verdict.value == "INDETERMINATE"
     assert [c.code for c in report.failing()] == ["trust.signer-not-listed"]
+
+
+# --------------------------------------------------------------------------- XML rendering
+
+
+@pytest.fixture(scope="module")
+def trust_xsd() -> etree.XMLSchema:
+    # our own bundled schema, parsed from disk so that its xml.xsd import resolves
+    path = ROOT / "schemas" / TRUST_LIST.xsd_file
+    return etree.XMLSchema(etree.parse(str(path), etree.XMLParser(no_network=True)))
+
+
+def test_demo_list_in_xml_meets_its_xsd_and_loads_as_the_json(trust_xsd: etree.XMLSchema) -> None:
+    data = json.loads(DEMO.read_bytes())
+    xml = render_trust_list(data, "xml")
+    assert trust_xsd.validate(etree.fromstring(xml)), trust_xsd.error_log
+    assert read_trust_list_data(xml) == data
+    from_xml = load_trust_list(xml, operator_keys=OPERATOR_KEYS)  # the proof verifies on XML
+    from_json = load_trust_list(DEMO.read_bytes(), operator_keys=OPERATOR_KEYS)
+    assert replace(from_xml, sha256="") == replace(from_json, sha256="")
+    assert from_xml.entities == from_json.entities
+    assert _code(xml.replace(b"Nordwerk", b"Nordwerx", 1)) == "trust.proof"
+
+
+def _xml_leaves(root: etree._Element) -> list[etree._Element]:
+    proof = f"{{{TRUST_LIST.namespace}}}proof"
+    return [
+        el
+        for el in root.iter()
+        if len(el) == 0 and el.text and proof not in {a.tag for a in el.iterancestors()}
+    ]
+
+
+@given(data=st.data())
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_changed_leaf_of_the_xml_list_is_refused(data: st.DataObject) -> None:
+    root = etree.fromstring(render_trust_list(json.loads(DEMO.read_bytes()), "xml"))
+    leaf = data.draw(st.sampled_from(_xml_leaves(root)))
+    text = leaf.text or ""
+    position = data.draw(st.integers(0, len(text) - 1))
+    replacement = data.draw(st.sampled_from("0123456789AZaz"))
+    assume(text[position] != replacement)
+    leaf.text = text[:position] + replacement + text[position + 1 :]
+    with pytest.raises(TrustError) as info:
+        load_trust_list(etree.tostring(root), operator_keys=OPERATOR_KEYS)
+    # a change the schema allows breaks the operator's proof; any other breaks the schema
+    assert info.value.code in {"trust.proof", "trust.schema"}
+
+
+_TRUST_MUTATIONS: list[tuple[str, Any]] = [
+    ("missing-sequence", lambda d: d.pop("sequenceNumber")),
+    ("sequence-zero", lambda d: d.update(sequenceNumber=0)),
+    ("sequence-text", lambda d: d.update(sequenceNumber="3")),
+    ("unknown-member", lambda d: d.update(extra="x")),
+    ("wrong-type", lambda d: d.update(operator="registry")),
+    ("no-entities", lambda d: d.update(entities=[])),
+    ("bad-role", lambda d: d["entities"][0].update(roles=["lab"])),
+    ("bad-country", lambda d: d["entities"][0].update(country="Germany")),
+    ("bad-time", lambda d: d.update(issuedAt="2026-11-01")),
+    ("bad-service", lambda d: d["entities"][0]["services"][0].update(type="testing")),
+    ("no-key", lambda d: d["entities"][0]["services"][0].update(keys=[])),
+    (
+        "key-both-forms",
+        lambda d: d["entities"][0]["services"][0]["keys"][0].update(certificate=_PEM),
+    ),
+    (
+        "key-neither-form",
+        lambda d: d["entities"][0]["services"][0]["keys"][0].pop("publicKeyMultibase"),
+    ),
+    ("bad-hs-prefix", lambda d: d["entities"][0]["services"][0]["scope"].update(hsPrefixes=["9"])),
+    (
+        "bad-status",
+        lambda d: d["entities"][0]["services"][1]["statusHistory"][0].update(status="ok"),
+    ),
+    ("empty-note", lambda d: d["entities"][0]["services"][1]["statusHistory"][1].update(note="")),
+    ("proof-member", lambda d: d["proof"][0].update(extra="x")),
+    ("empty-scope", lambda d: d["entities"][0]["services"][0].update(scope={})),
+    ("no-identifiers", lambda d: d["entities"][0].pop("identifiers")),
+]
+_PEM = "-----BEGIN CERTIFICATE-----\n" + "A" * 64 + "\n-----END CERTIFICATE-----\n"
+
+
+@pytest.mark.parametrize(("name", "mutate"), _TRUST_MUTATIONS, ids=[m[0] for m in _TRUST_MUTATIONS])
+def test_trust_list_json_schema_and_xsd_agree(
+    name: str, mutate: Any, trust_xsd: etree.XMLSchema
+) -> None:
+    import jsonschema
+
+    document = json.loads(DEMO.read_bytes())
+    mutate(document)
+    schema = json.loads((ROOT / "schemas" / TRUST_LIST.json_schema_file).read_bytes())
+    json_ok = jsonschema.Draft202012Validator(schema).is_valid(document)
+    try:
+        check_trust_list_schema(document)
+        rs_ok = True
+    except TrustError:
+        rs_ok = False
+    assert rs_ok == json_ok
+    xml_ok = trust_xsd.validate(etree.fromstring(render_trust_list(document, "xml")))
+    assert xml_ok == json_ok
+    assert json_ok == (name in {"empty-scope", "no-identifiers"})
+
+
+def test_cli_convert_sign_and_verify_against_an_xml_list(tmp_path: Path) -> None:
+    as_xml = tmp_path / "labs.xml"
+    converted = run_cli("trust", "convert", str(DEMO), "--to", "xml", "-o", str(as_xml))
+    assert converted.returncode == 0, converted.stderr
+    assert as_xml.read_bytes().startswith(b"<?xml")
+    checked = run_cli("trust", "verify", str(as_xml), "--operator-key", str(OPERATOR_PUB))
+    assert checked.returncode == 0 and b"2 entities, 7 keys" in checked.stdout
+    verified = run_cli(
+        "verify", str(TRUST / "signed" / "valid.json"), "--trust", str(as_xml),
+        "--operator-key", str(OPERATOR_PUB), "--at", EXPECTED["at"],
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    resigned = tmp_path / "labs.resigned.xml"
+    signed = run_cli(
+        "trust", "sign", str(as_xml), "--key", str(TRUST / "keys" / "operator.key"),
+        "--to", "xml", "-o", str(resigned),
+    )  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    back = run_cli("trust", "convert", str(resigned), "--to", "json", "-o", "-")
+    assert load_trust_list(back.stdout, operator_keys=OPERATOR_KEYS).sequence_number == 3
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(as_xml.read_bytes().replace(b"<country>DE</country>", b"", 1))
+    refused = run_cli("trust", "convert", str(broken), "--to", "json", "-o", str(tmp_path / "x"))
+    assert refused.returncode == 4 and b"trust.schema" in refused.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_xml_list_served_over_http(server: _Server, tmp_path: Path) -> None:
+    server.body = render_trust_list(json.loads(DEMO.read_bytes()), "xml")
+    snapshot = _update(server, tmp_path)
+    assert snapshot.trust_list.sequence_number == 3 and _cached(tmp_path) == server.body

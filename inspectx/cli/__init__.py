@@ -1164,12 +1164,13 @@ def _verify_xml_signature(data: bytes, certificates: list[Any], limits: Any) -> 
 
 @main.group(epilog=EXIT_CODES_HELP)
 def trust() -> None:
-    """Build, sign, show, check and fetch trust lists of accredited labs.
+    """Build, sign, show, check, convert and fetch trust lists of accredited labs.
 
     \b
     Examples:
       inspectx trust build source.json -o labs.unsigned.json
       inspectx trust sign labs.unsigned.json --key operator.key -o labs.json
+      inspectx trust convert labs.json --to xml -o labs.xml
       inspectx trust show labs.json --operator-key operator.pub
       inspectx trust update https://registry.example/labs.json --operator-key operator.pub
     """
@@ -1181,10 +1182,28 @@ def _trust_fail(name: str, exc: Any) -> None:
     sys.exit(EXIT_OPERATIONAL)
 
 
+_trust_to_option = click.option(
+    "--to", "to", type=click.Choice(["json", "xml"]), default="json", show_default=True,
+    help="Write the list as inspectx JSON or its XML rendering (the proof verifies in both).",
+)  # fmt: skip
+
+
+def _write_trust_output(out: bytes, output: str | None, force: bool) -> None:
+    from inspectx._io import write_atomic
+
+    if output and output != "-":
+        write_atomic(output, out, force=force)
+    else:
+        sys.stdout.buffer.write(out)
+
+
 @trust.command("build", epilog=EXIT_CODES_HELP)
 @click.argument("source", type=click.Path(dir_okay=False))
+@_trust_to_option
 @_output_options
-def trust_build(source: str, output: str | None, output_dir: str | None, force: bool) -> None:
+def trust_build(
+    source: str, to: str, output: str | None, output_dir: str | None, force: bool
+) -> None:
     """Make an unsigned trust list from a source file whose keys are given as files.
 
     The source has the trust list's shape; each key is {"keyFile": "lab.pub.pem"} or
@@ -1193,21 +1212,17 @@ def trust_build(source: str, output: str | None, output_dir: str | None, force: 
     """
     from pathlib import Path
 
-    from inspectx._io import InputFile, read_input, write_atomic
+    from inspectx._io import InputFile, read_input
     from inspectx.errors import InspectxError
     from inspectx.formats.safejson import load_json
-    from inspectx.trust.lists import build_trust_list
+    from inspectx.trust import build_trust_list, render_trust_list
 
     if output_dir:
         raise click.UsageError("trust build writes one file: use -o")
     try:
         document = load_json(read_input(InputFile(source, source), 16 * 1024 * 1024))
         built = build_trust_list(document, base_dir=Path(source).resolve().parent)
-        out = (json.dumps(built, indent=2, ensure_ascii=False) + "\n").encode()
-        if output and output != "-":
-            write_atomic(output, out, force=force)
-        else:
-            sys.stdout.buffer.write(out)
+        _write_trust_output(render_trust_list(built, to), output, force)  # type: ignore[arg-type]
     except InspectxError as exc:
         _trust_fail(source, exc)
     sys.exit(EXIT_OK)
@@ -1218,19 +1233,20 @@ def trust_build(source: str, output: str | None, output_dir: str | None, force: 
 @click.option("--key", "key_path", required=True, type=click.Path(dir_okay=False),
               help="The operator's private key (Ed25519, P-256 or P-384).")  # fmt: skip
 @_with_passphrase
+@_trust_to_option
 @_output_options
 def trust_sign(
     list_path: str, key_path: str, passphrase_env: str | None, passphrase_prompt: bool,
-    output: str | None, output_dir: str | None, force: bool,
+    to: str, output: str | None, output_dir: str | None, force: bool,
 ) -> None:  # fmt: skip
-    """Sign a trust list as its operator (checking it first); an earlier proof is replaced."""
+    """Sign a trust list (JSON or XML) as its operator, checking it first; an earlier
+    proof is replaced."""
     from datetime import UTC, datetime
 
-    from inspectx._io import InputFile, read_input, write_atomic
+    from inspectx._io import InputFile, read_input
     from inspectx.errors import InspectxError
-    from inspectx.formats.safejson import load_json
     from inspectx.proofs import keys
-    from inspectx.trust.lists import sign_trust_list
+    from inspectx.trust import read_trust_list_data, render_trust_list, sign_trust_list
 
     if output_dir:
         raise click.UsageError("trust sign writes one file: use -o")
@@ -1238,14 +1254,38 @@ def trust_sign(
         passphrase = _passphrase(passphrase_env, passphrase_prompt, confirm=False)
         key = keys.load_private_key(read_input(InputFile(key_path, key_path), 1024 * 1024),
                                     passphrase=passphrase)  # fmt: skip
-        document = load_json(read_input(InputFile(list_path, list_path), 16 * 1024 * 1024))
+        document = read_trust_list_data(read_input(InputFile(list_path, list_path), 16 << 20))
         signed = sign_trust_list(document, private_key=key,  # type: ignore[arg-type]
                                  created=datetime.now(UTC).replace(microsecond=0))  # fmt: skip
-        out = (json.dumps(signed, indent=2, ensure_ascii=False) + "\n").encode()
-        if output and output != "-":
-            write_atomic(output, out, force=force)
-        else:
-            sys.stdout.buffer.write(out)
+        _write_trust_output(render_trust_list(signed, to), output, force)  # type: ignore[arg-type]
+    except InspectxError as exc:
+        _trust_fail(list_path, exc)
+    sys.exit(EXIT_OK)
+
+
+@trust.command("convert", epilog=EXIT_CODES_HELP)
+@click.argument("list_path", metavar="LIST", type=click.Path(dir_okay=False))
+@click.option("--to", "to", type=click.Choice(["json", "xml"]), required=True,
+              help="The format to write.")  # fmt: skip
+@_output_options
+def trust_convert(
+    list_path: str, to: str, output: str | None, output_dir: str | None, force: bool
+) -> None:
+    """Convert a trust list between JSON and XML; its operator's proof stays valid.
+
+    The list must meet its schema; its proof is not checked here (trust verify does).
+    """
+    from inspectx._io import InputFile, read_input
+    from inspectx.errors import InspectxError
+    from inspectx.trust import read_trust_list_data, render_trust_list
+    from inspectx.trust.lists import check_trust_list_schema
+
+    if output_dir:
+        raise click.UsageError("trust convert writes one file: use -o")
+    try:
+        document = read_trust_list_data(read_input(InputFile(list_path, list_path), 16 << 20))
+        check_trust_list_schema(document)
+        _write_trust_output(render_trust_list(document, to), output, force)  # type: ignore[arg-type]
     except InspectxError as exc:
         _trust_fail(list_path, exc)
     sys.exit(EXIT_OK)

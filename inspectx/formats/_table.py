@@ -10,12 +10,14 @@ that it covers every dataclass field of the model and nothing else.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, TypedDict, Unpack
 
 from inspectx import model as m
 
 __all__ = [
+    "CERTIFICATE",
     "CERTIFICATE_NS",
     "RECORDS",
     "ROOT_ELEMENT",
@@ -23,6 +25,7 @@ __all__ = [
     "Kind",
     "Lexical",
     "Record",
+    "Vocabulary",
 ]
 
 CERTIFICATE_NS: Final = "urn:inspectx:certificate:1"
@@ -52,6 +55,7 @@ class Lexical:
     name: str
     pattern: str | None = None
     max_length: int | None = 1024
+    maximum: int | None = None  # set for integer spaces: a JSON integer in 1..maximum
 
 
 TEXT = Lexical("text", max_length=4096)
@@ -87,8 +91,8 @@ DATETIME_TEXT = Lexical(
     r"(Z|[+\-]([01][0-9]|2[0-3]):[0-5][0-9])",
     max_length=64,
 )
-INTEGER = Lexical("positiveInteger", r"[1-9][0-9]{0,5}", max_length=None)
 MAX_INTEGER: Final = 999_999
+INTEGER = Lexical("positiveInteger", r"[1-9][0-9]{0,5}", max_length=None, maximum=MAX_INTEGER)
 
 LEXICAL_OF_KIND = {
     Kind.DECIMAL: DECIMAL,
@@ -105,13 +109,14 @@ class Field:
     name: str  # the JSON member and XML element (or attribute) name
     kind: Kind
     target: type | None = None  # the record class or the enum class
-    lexical: Lexical | None = None  # for Kind.STRING
+    lexical: Lexical | None = None  # for Kind.STRING; for others, to narrow the kind's space
     repeated: bool = False
     required: bool = False
+    unique: bool = False  # a repeated field whose items must differ (JSON only: XSD 1.0 cannot say)
 
     @property
     def lex(self) -> Lexical | None:
-        return self.lexical if self.kind is Kind.STRING else LEXICAL_OF_KIND.get(self.kind)
+        return self.lexical if self.lexical is not None else LEXICAL_OF_KIND.get(self.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +126,14 @@ class Record:
     A record with ``content`` is a typed-value wrapper: in XML the content field
     is the element's text and every other field is an attribute; in JSON all
     fields are members. Other records are elements with child elements only.
+    ``choice`` names adjacent optional fields of which exactly one must be present.
     """
 
     cls: type
     name: str  # the schema type name
     fields: tuple[Field, ...]
     content: str | None = None
+    choice: tuple[str, ...] = ()
 
     def field(self, wire_name: str) -> Field | None:
         for f in self.fields:
@@ -138,6 +145,7 @@ class Record:
 class _Card(TypedDict, total=False):
     repeated: bool
     required: bool
+    unique: bool
 
 
 R: _Card = {"repeated": True}
@@ -149,8 +157,10 @@ def _s(attr: str, name: str, lexical: Lexical = TEXT, **card: Unpack[_Card]) -> 
     return Field(attr, name, Kind.STRING, lexical=lexical, **card)
 
 
-def _k(attr: str, name: str, kind: Kind, **card: Unpack[_Card]) -> Field:
-    return Field(attr, name, kind, **card)
+def _k(
+    attr: str, name: str, kind: Kind, lexical: Lexical | None = None, **card: Unpack[_Card]
+) -> Field:
+    return Field(attr, name, kind, lexical=lexical, **card)
 
 
 def _e(attr: str, name: str, enum_cls: type, **card: Unpack[_Card]) -> Field:
@@ -501,3 +511,34 @@ _RECORDS: tuple[Record, ...] = (
 )
 
 RECORDS: Final[dict[type, Record]] = {r.cls: r for r in _RECORDS}
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """One document type on the wire: its XML namespace and root element, its records,
+    and what its generated schemas are called."""
+
+    namespace: str
+    root_element: str
+    root_cls: type
+    records: Mapping[type, Record]
+    schema_id: str
+    title: str
+    json_schema_file: str
+    xsd_file: str
+
+    @property
+    def root(self) -> Record:
+        return self.records[self.root_cls]
+
+
+CERTIFICATE: Final = Vocabulary(
+    namespace=CERTIFICATE_NS,
+    root_element=ROOT_ELEMENT,
+    root_cls=m.Certificate,
+    records=RECORDS,
+    schema_id="urn:inspectx:certificate:1:schema",
+    title="inspectx certificate (inspectx JSON)",
+    json_schema_file="inspectx-certificate.schema.json",
+    xsd_file="inspectx-certificate.xsd",
+)

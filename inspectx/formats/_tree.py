@@ -16,15 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from inspectx.formats._table import (
-    CERTIFICATE_NS,
-    RECORDS,
-    ROOT_ELEMENT,
-    XML_NS,
-    Field,
-    Kind,
-    Record,
-)
+from inspectx.formats._table import CERTIFICATE, XML_NS, Field, Kind, Record, Vocabulary
 
 __all__ = ["data_to_element", "element_to_data"]
 
@@ -34,8 +26,6 @@ _UNKNOWN = f"{{{INVALID_NS}}}member"
 _LANG = f"{{{XML_NS}}}lang"
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._\-]*$")
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
-_Q = "{" + CERTIFICATE_NS + "}"
-_CERT = RECORDS[next(c for c, r in RECORDS.items() if r.name == "Certificate")]
 
 
 def _xml_attr(name: str) -> str:
@@ -59,14 +49,15 @@ def _json_type(value: Any) -> str:
 # --- JSON data -> XML ------------------------------------------------------------
 
 
-def data_to_element(data: Any) -> etree._Element:
-    """Build the ``<certificate>`` element for JSON data (valid or not)."""
-    root = etree.Element(_Q + ROOT_ELEMENT, nsmap={None: CERTIFICATE_NS})  # type: ignore[dict-item]
-    _record_into(root, _CERT, data)
+def data_to_element(data: Any, vocabulary: Vocabulary = CERTIFICATE) -> etree._Element:
+    """Build the root element (``<certificate>`` by default) for JSON data (valid or not)."""
+    ns = vocabulary.namespace
+    root = etree.Element(f"{{{ns}}}{vocabulary.root_element}", nsmap={None: ns})  # type: ignore[dict-item]
+    _record_into(root, vocabulary.root, data, vocabulary)
     return root
 
 
-def _record_into(el: etree._Element, rec: Record, data: Any) -> None:
+def _record_into(el: etree._Element, rec: Record, data: Any, vocabulary: Vocabulary) -> None:
     if not isinstance(data, dict):
         el.set(_MARK, _json_type(data))
         if isinstance(data, str | int | float) and not isinstance(data, bool):
@@ -77,7 +68,7 @@ def _record_into(el: etree._Element, rec: Record, data: Any) -> None:
         return
     for f in rec.fields:
         if f.name in data:
-            _field_into(el, f, data[f.name])
+            _field_into(el, f, data[f.name], vocabulary)
     for name, value in data.items():
         if rec.field(name) is None:
             _unknown_into(el, name, value)
@@ -101,8 +92,8 @@ def _wrapper_into(el: etree._Element, rec: Record, data: dict[str, Any]) -> None
             _unknown_into(el, name, value)
 
 
-def _field_into(parent: etree._Element, f: Field, value: Any) -> None:
-    tag = _Q + f.name
+def _field_into(parent: etree._Element, f: Field, value: Any, vocabulary: Vocabulary) -> None:
+    tag = f"{{{vocabulary.namespace}}}{f.name}"
     if f.repeated:
         if not isinstance(value, list):
             child = etree.SubElement(parent, tag)
@@ -112,15 +103,15 @@ def _field_into(parent: etree._Element, f: Field, value: Any) -> None:
             etree.SubElement(parent, tag).set(_MARK, "empty-array")
             return
         for item in value:
-            _leaf_or_record(etree.SubElement(parent, tag), f, item)
+            _leaf_or_record(etree.SubElement(parent, tag), f, item, vocabulary)
     else:
-        _leaf_or_record(etree.SubElement(parent, tag), f, value)
+        _leaf_or_record(etree.SubElement(parent, tag), f, value, vocabulary)
 
 
-def _leaf_or_record(el: etree._Element, f: Field, value: Any) -> None:
+def _leaf_or_record(el: etree._Element, f: Field, value: Any, vocabulary: Vocabulary) -> None:
     if f.kind is Kind.RECORD:
         assert f.target is not None
-        _record_into(el, RECORDS[f.target], value)
+        _record_into(el, vocabulary.records[f.target], value, vocabulary)
     elif f.kind is Kind.INTEGER:
         if isinstance(value, int) and not isinstance(value, bool):
             el.text = str(value)
@@ -145,11 +136,11 @@ def _unknown_into(parent: etree._Element, name: str, value: Any) -> None:
 # --- XML -> JSON data ------------------------------------------------------------
 
 
-def element_to_data(root: etree._Element) -> Any:
-    """JSON data for a ``<certificate>`` element (valid or not)."""
-    if root.tag != _Q + ROOT_ELEMENT:
+def element_to_data(root: etree._Element, vocabulary: Vocabulary = CERTIFICATE) -> Any:
+    """JSON data for a root element (``<certificate>`` by default), valid or not."""
+    if root.tag != f"{{{vocabulary.namespace}}}{vocabulary.root_element}":
         return {"~root": _clark(root)}
-    return _record_from(root, _CERT)
+    return _record_from(root, vocabulary.root, vocabulary)
 
 
 def _clark(el: etree._Element) -> str:
@@ -160,7 +151,7 @@ def _text_is_blank(text: str | None) -> bool:
     return text is None or not text.strip(" \t\r\n")
 
 
-def _record_from(el: etree._Element, rec: Record) -> Any:
+def _record_from(el: etree._Element, rec: Record, vocabulary: Vocabulary) -> Any:
     if rec.content is not None:
         return _wrapper_from(el, rec)
     out: dict[str, Any] = {}
@@ -173,11 +164,12 @@ def _record_from(el: etree._Element, rec: Record) -> Any:
         out["#text"] = "mixed content"
     last_index = -1
     last_tag: str | None = None
+    q = f"{{{vocabulary.namespace}}}"
     for child in el:
         tag = _clark(child)
         if not _text_is_blank(child.tail):
             out["#text"] = "mixed content"
-        name = tag[len(_Q) :] if tag.startswith(_Q) else None
+        name = tag[len(q) :] if tag.startswith(q) else None
         f = rec.field(name) if name is not None else None
         if f is None:
             out["~" + _clark(child)] = "unknown element"
@@ -186,7 +178,7 @@ def _record_from(el: etree._Element, rec: Record) -> Any:
         if index < last_index or (index == last_index and (not f.repeated or tag != last_tag)):
             out["~order"] = f"{name} out of order"
         last_index, last_tag = index, tag
-        value = _leaf_or_record_from(child, f)
+        value = _leaf_or_record_from(child, f, vocabulary)
         if f.name in out:
             prior = out[f.name]
             if f.repeated:
@@ -215,10 +207,10 @@ def _wrapper_from(el: etree._Element, rec: Record) -> Any:
     return out
 
 
-def _leaf_or_record_from(el: etree._Element, f: Field) -> Any:
+def _leaf_or_record_from(el: etree._Element, f: Field, vocabulary: Vocabulary) -> Any:
     if f.kind is Kind.RECORD:
         assert f.target is not None
-        return _record_from(el, RECORDS[f.target])
+        return _record_from(el, vocabulary.records[f.target], vocabulary)
     if len(el) or el.attrib:
         return {"~element": "structure where a value is expected"}
     text = el.text or ""

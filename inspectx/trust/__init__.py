@@ -16,7 +16,10 @@ from inspectx.trust.lists import (
     TrustedKey,
     TrustError,
     TrustList,
+    build_trust_list,
     load_trust_list,
+    read_trust_list_data,
+    render_trust_list,
     sign_trust_list,
 )
 from inspectx.trust.verify import Check, CheckStatus, VerificationReport, verify_admissible
@@ -34,9 +37,12 @@ __all__ = [
     "TrustSnapshot",
     "TrustedKey",
     "VerificationReport",
+    "build_trust_list",
     "default_cache_dir",
     "load_snapshot",
     "load_trust_list",
+    "read_trust_list_data",
+    "render_trust_list",
     "sign_trust_list",
     "snapshot_for",
     "update_trust_list",

@@ -32,7 +32,8 @@ __all__ = [
 
 DEFAULT_TIMEOUT = (5.0, 20.0)  # connect, read (seconds)
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
-_LIST_FILE, _META_FILE = "trustlist.json", "meta.json"
+# kept exactly as received (JSON or XML): the digest reported is that of what was served
+_LIST_FILE, _META_FILE = "trustlist", "meta.json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,7 +140,10 @@ def update_trust_list(
     folder = _folder(cache_dir, url)
     meta = _read_meta(folder)
     when = (now or datetime.now(UTC)).astimezone(UTC)
-    headers = {"Accept": "application/json", "User-Agent": "inspectx trust update"}
+    headers = {
+        "Accept": "application/json, application/xml;q=0.9",
+        "User-Agent": "inspectx trust update",
+    }
     if meta and meta.get("etag"):
         headers["If-None-Match"] = meta["etag"]
     try:

@@ -1,7 +1,8 @@
 """Trust lists: who may sign what, and when (DESIGN §5).
 
-A trust list is JSON (schema ``schemas/inspectx-trustlist.schema.json``) signed
-by its operator with a Data Integrity proof. :func:`load_trust_list` takes the
+A trust list is JSON (schema ``schemas/inspectx-trustlist.schema.json``) or its
+XML rendering (``schemas/inspectx-trustlist.xsd``), signed by its operator with
+a Data Integrity proof that verifies in either form. :func:`load_trust_list` takes the
 bytes and the operator key the caller pins, and returns a frozen
 :class:`TrustList` only when everything holds: the operator's proof, the schema,
 and the checks no schema can make (key strength, duplicate key ids, one key
@@ -18,7 +19,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -30,7 +30,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from inspectx.errors import InspectxError
+from inspectx.formats.certificate import Format, detect_format
+from inspectx.formats.limits import Limits
 from inspectx.formats.safejson import load_json
+from inspectx.formats.trustlist import (
+    ServiceStatus,
+    trust_list_data_from_xml,
+    trust_list_to_xml,
+)
 from inspectx.proofs import dataintegrity as di
 from inspectx.proofs.dataintegrity import ProofError, create_proof, verify_proof
 from inspectx.proofs.keys import (
@@ -55,13 +62,18 @@ __all__ = [
     "TrustList",
     "TrustedKey",
     "build_trust_list",
+    "check_trust_list_schema",
     "key_entry",
     "load_trust_list",
+    "read_trust_list_data",
+    "render_trust_list",
     "sign_trust_list",
 ]
 
 SCHEMA_FILE = "inspectx-trustlist.schema.json"
 _MAX_BYTES = 16 * 1024 * 1024
+# a list of 100,000 entities is about 5 M elements in XML; depth is at most 6
+_XML_LIMITS = Limits(max_bytes=_MAX_BYTES, max_depth=16, max_elements=10_000_000)
 
 
 class TrustError(InspectxError):
@@ -72,12 +84,6 @@ class TrustError(InspectxError):
     ``trust.status-history``, and for distribution ``trust.fetch-failed``,
     ``trust.rollback``, ``trust.no-snapshot``.
     """
-
-
-class ServiceStatus(StrEnum):
-    ACCREDITED = "accredited"
-    SUSPENDED = "suspended"
-    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,12 +193,23 @@ def _validator() -> Any:
 
 
 def load_trust_list(data: bytes, *, operator_keys: Mapping[str, di.PublicKey]) -> TrustList:
-    """Read a trust list, verify its operator's proof, and check it.
+    """Read a trust list (JSON or XML), verify its operator's proof, and check it.
 
     ``operator_keys`` maps the verification method the operator signs with to
     the key the caller pins (``--operator-key``); a list signed by anyone else
     is refused. Raises :class:`TrustError` (see its codes); never returns a
     list that failed any check.
+    """
+    document = read_trust_list_data(data)
+    check_trust_list_schema(document)
+    _verify_operator_proof(document, operator_keys)
+    return _build(document, hashlib.sha256(data).hexdigest())
+
+
+def read_trust_list_data(data: bytes) -> Any:
+    """The JSON data of a trust list given as JSON or XML: safely parsed, not yet checked.
+
+    Raises :class:`TrustError` ``trust.malformed`` for bytes that are neither.
     """
     if len(data) > _MAX_BYTES:
         raise TrustError(
@@ -201,26 +218,37 @@ def load_trust_list(data: bytes, *, operator_keys: Mapping[str, di.PublicKey]) -
             hint="a trust list this large is not one inspectx publishes; check the source",
         )
     try:
-        document = load_json(data)
+        if detect_format(data) == "xml":
+            return trust_list_data_from_xml(data, _XML_LIMITS)
+        return load_json(data)
     except InspectxError as exc:
         raise TrustError(
             "trust.malformed",
-            f"the trust list is not acceptable JSON: {exc.message}",
+            f"the trust list is not acceptable JSON or XML: {exc.message}",
             hint="fetch or build the trust list again",
             location=exc.location,
         ) from None
-    errors = list(_validator().iter_errors(document)) if isinstance(document, dict) else []
-    if not isinstance(document, dict) or errors:
-        first = errors[0] if errors else None
-        where = "/" + "/".join(str(p) for p in first.instance_path) if first else "/"
+
+
+def check_trust_list_schema(document: Any) -> None:
+    """Raise :class:`TrustError` ``trust.schema`` unless ``document`` meets the trust-list
+    JSON Schema (which applies to the XML form through its JSON data)."""
+    errors = list(_validator().iter_errors(document))
+    if errors:
+        first = errors[0]
         raise TrustError(
             "trust.schema",
-            f"the trust list breaks its schema: {first.message if first else 'not an object'}",
+            f"the trust list breaks its schema: {first.message}",
             hint="see schemas/inspectx-trustlist.schema.json",
-            location=where,
+            location="/" + "/".join(str(p) for p in first.instance_path),
         )
-    _verify_operator_proof(document, operator_keys)
-    return _build(document, hashlib.sha256(data).hexdigest())
+
+
+def render_trust_list(document: Mapping[str, Any], to: Format) -> bytes:
+    """Trust-list JSON data as inspectx JSON or XML bytes; a proof stays valid in either."""
+    if to == "xml":
+        return trust_list_to_xml(document)
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def _verify_operator_proof(
@@ -306,7 +334,8 @@ def _build(document: dict[str, Any], sha256: str) -> TrustList:
                     type=raw_service["type"],
                     keys=tuple(keys),
                     scope=Scope(
-                        hs_prefixes=tuple(scope["hsPrefixes"]), methods=tuple(scope["methods"])
+                        hs_prefixes=tuple(scope.get("hsPrefixes", ())),
+                        methods=tuple(scope.get("methods", ())),
                     ),
                     status_history=history,
                 )
@@ -473,13 +502,5 @@ def build_trust_list(source: Mapping[str, Any], *, base_dir: Path) -> dict[str, 
                 keys.append({**entry, **raw})
             service["keys"] = keys
     out.pop("proof", None)
-    errors = list(_validator().iter_errors(out))
-    if errors:
-        first = errors[0]
-        raise TrustError(
-            "trust.schema",
-            f"the trust list breaks its schema: {first.message}",
-            hint="see schemas/inspectx-trustlist.schema.json",
-            location="/" + "/".join(str(p) for p in first.instance_path),
-        )
+    check_trust_list_schema(out)
     return out
