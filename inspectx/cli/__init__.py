@@ -1594,3 +1594,6 @@ def _print_description(d: dict[str, Any], report: DocumentReport) -> None:
         click.echo(f"  {label:<11} {value}")
     for failing in d["failingTests"]:
         click.echo(f"  failed      {failing}")
+
+
+from inspectx.cli import delivery as _delivery  # noqa: E402, F401  (registers "inspectx delivery")

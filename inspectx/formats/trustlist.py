@@ -74,6 +74,7 @@ class ServiceType(StrEnum):
     CARRIAGE = "carriage"
     LAST_MILE_DELIVERY = "last-mile-delivery"
     PLATFORM = "platform"
+    CUSTOMS_CLEARANCE = "customs-clearance"
 
 
 class ServiceStatus(StrEnum):

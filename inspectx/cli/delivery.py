@@ -1,0 +1,504 @@
+"""``inspectx delivery``: append custody events, verify delivery proofs, export to EPCIS."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from inspectx.cli import (
+    _MARKS,
+    _VERDICT_EXIT,
+    EXIT_CODES_HELP,
+    EXIT_OK,
+    EXIT_OPERATIONAL,
+    _clean,
+    _error_lines,
+    _format_option,
+    _output_options,
+    _parse_time,
+    _passphrase,
+    _safe_name,
+    _Style,
+    _trust_snapshot,
+    _with_passphrase,
+    _worst,
+    main,
+)
+
+_MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+
+
+def _fail(name: str, exc: Any) -> None:
+    for line in _error_lines(name, exc, _Style(sys.stderr)):
+        click.echo(line, err=True)
+    sys.exit(EXIT_OPERATIONAL)
+
+
+def _write(out: bytes, output: str | None, force: bool) -> None:
+    from inspectx._io import write_atomic
+
+    if output and output != "-":
+        write_atomic(output, out, force=force)
+    else:
+        sys.stdout.buffer.write(out)
+
+
+@main.group(epilog=EXIT_CODES_HELP)
+def delivery() -> None:
+    """Delivery-to-consumer proofs: signed, hash-linked EPCIS 2.0 custody chains.
+
+    \b
+    Examples:
+      inspectx delivery event proof.jsonld --key carrier.key --step departing -o proof2.jsonld
+      inspectx delivery verify fixtures/delivery/delivery-proof.jsonld \\
+          --certificate fixtures/delivery/certificate.json \\
+          --trust fixtures/delivery/delivery.trustlist.json \\
+          --operator-key fixtures/trust/keys/operator.pub.pem \\
+          --order ORD-2026-000123 --delivery-code 493817 --at 2026-11-15T12:00:00Z
+      inspectx delivery export proof.jsonld --to epcis-xml -o proof.xml
+    """
+
+
+@delivery.command("event", epilog=EXIT_CODES_HELP)
+@click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
+@click.option(
+    "--new",
+    "new",
+    is_flag=True,
+    help="Start a new proof (BUNDLE is not read): needs --certificate and --order.",
+)
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The actor's private key (Ed25519, P-256 or P-384), listed in the trust list.",
+)
+@_with_passphrase
+@click.option(
+    "--step",
+    "biz_step",
+    required=True,
+    help="CBV 2.0 business step: sampling, packing, shipping, departing, arriving, "
+    "inspecting, receiving, accepting, ...",
+)
+@click.option("--time", "event_time", help="When it happened (RFC 3339 with offset; default now).")
+@click.option(
+    "--type",
+    "event_type",
+    default="ObjectEvent",
+    show_default=True,
+    type=click.Choice(["ObjectEvent", "AggregationEvent", "TransactionEvent"]),
+)
+@click.option(
+    "--action",
+    default="OBSERVE",
+    show_default=True,
+    type=click.Choice(["ADD", "OBSERVE", "DELETE"]),
+)
+@click.option(
+    "--epc",
+    "epcs",
+    multiple=True,
+    help="The goods (GS1 Digital Link URI); default: what the last event left in custody.",
+)
+@click.option(
+    "--parent", "parent_id", help="The parcel (SSCC Digital Link URI) of a packing event."
+)
+@click.option("--from", "source", help="Possessing party handing over (its trust-list entity id).")
+@click.option("--to", "destination", help="Possessing party taking over.")
+@click.option("--disposition", help="CBV 2.0 disposition, e.g. in_transit.")
+@click.option("--read-point", help="Where (GLN Digital Link URI).")
+@click.option("--seal", "seals", multiple=True, help="A seal number on the goods after this event.")
+@click.option("--resealed", is_flag=True, help="This event replaced the seals (e.g. customs).")
+@click.option(
+    "--evidence",
+    "evidence",
+    multiple=True,
+    metavar="TYPE=FILE",
+    help="Record the SHA-256 of a file as evidence (photo, locker log).",
+)
+@click.option(
+    "--delivery-code-env",
+    metavar="VAR",
+    help="With --step accepting: the consumer's one-time code, from this variable.",
+)
+@click.option(
+    "--condition",
+    type=click.Choice(["ok", "damaged", "partial", "refused"]),
+    default="ok",
+    show_default=True,
+    help="With --step accepting.",
+)
+@click.option(
+    "--certificate",
+    "certificate_path",
+    type=click.Path(dir_okay=False),
+    help="With --new: the certificate the goods were inspected under.",
+)
+@click.option("--order", "order", metavar="PLATFORM:ORDER-ID", help="With --new: the order.")
+@_output_options
+def delivery_event(
+    bundle_path: str,
+    new: bool,
+    key_path: str,
+    passphrase_env: str | None,
+    passphrase_prompt: bool,
+    biz_step: str,
+    event_time: str | None,
+    event_type: str,
+    action: str,
+    epcs: tuple[str, ...],
+    parent_id: str | None,
+    source: str | None,
+    destination: str | None,
+    disposition: str | None,
+    read_point: str | None,
+    seals: tuple[str, ...],
+    resealed: bool,
+    evidence: tuple[str, ...],
+    delivery_code_env: str | None,
+    condition: str,
+    certificate_path: str | None,
+    order: str | None,
+    output: str | None,
+    output_dir: str | None,
+    force: bool,
+) -> None:
+    """Sign one custody event and append it to a delivery proof, linked to its last event.
+
+    The event names the same certificate and order as the proof; its eventID is the
+    CBV 2.0 event hash. The result goes to -o or standard output; the input is never changed.
+    """
+    import hashlib
+    import os
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from inspectx._io import InputFile, read_input
+    from inspectx.delivery.events import (
+        acknowledgement,
+        append_event,
+        certificate_digest,
+        custody_event,
+        new_bundle,
+        order_ref,
+        seal_event,
+    )
+    from inspectx.delivery.verify import read_bundle
+    from inspectx.errors import InspectxError
+    from inspectx.proofs import keys
+    from inspectx.proofs.multibase import did_key_verification_method
+    from inspectx.validation import read_certificate
+
+    if output_dir:
+        raise click.UsageError("delivery event writes one file: use -o")
+    if new and not (certificate_path and order and ":" in order):
+        raise click.UsageError("--new needs --certificate CERT and --order PLATFORM:ORDER-ID")
+    if not new and (certificate_path or order):
+        raise click.UsageError("--certificate and --order start a new proof: add --new")
+    when = _parse_time(event_time) or datetime.now(UTC).replace(microsecond=0)
+    fields: dict[str, Any] = {
+        "event_type": event_type,
+        "action": action,
+        "parent_id": parent_id,
+        "source": source,
+        "destination": destination,
+        "disposition": disposition,
+        "read_point": read_point,
+        "resealed": resealed,
+    }
+    if seals:
+        fields["seals"] = list(seals)
+    try:
+        recorded = []
+        for item in evidence:
+            kind, sep, path = item.partition("=")
+            if not sep:
+                raise click.UsageError(f"--evidence {item!r}: give TYPE=FILE")
+            digest = hashlib.sha256(read_input(InputFile(path, path), _MAX_BUNDLE_BYTES))
+            recorded.append((kind, "sha256:" + digest.hexdigest()))
+        fields["evidence"] = recorded
+        if delivery_code_env:
+            code = os.environ.get(delivery_code_env)
+            if not code:
+                raise click.UsageError(f"the environment variable {delivery_code_env} is not set")
+            fields["acknowledged"] = acknowledgement(code, condition=condition)
+        elif biz_step == "accepting":
+            raise click.UsageError("--step accepting needs --delivery-code-env VAR")
+        passphrase = _passphrase(passphrase_env, passphrase_prompt, confirm=False)
+        key = keys.load_private_key(
+            read_input(InputFile(key_path, key_path), 1 << 20), passphrase=passphrase
+        )
+        if isinstance(key, rsa.RSAPrivateKey):
+            raise click.UsageError("custody events need an Ed25519, P-256 or P-384 key, not RSA")
+        method = did_key_verification_method(key.public_key())
+        if new:
+            assert certificate_path is not None
+            assert order is not None
+            cert = read_certificate(
+                read_input(InputFile(certificate_path, certificate_path), 1 << 26)
+            ).certificate
+            platform, _, order_id = order.partition(":")
+            event = custody_event(
+                event_time=when,
+                biz_step=biz_step,
+                certificate_id=cert.id,
+                certificate_digest=certificate_digest(cert),
+                order=order_ref(platform, order_id),
+                epcs=epcs,
+                **fields,
+            )
+            sealed = seal_event(
+                event,
+                private_key=key,
+                verification_method=method,
+                created=when,
+            )
+            bundle = new_bundle(when, [sealed])
+        else:
+            bundle = read_bundle(read_input(InputFile(bundle_path, bundle_path), _MAX_BUNDLE_BYTES))
+            bundle = append_event(
+                bundle,
+                private_key=key,
+                verification_method=method,
+                created=when,
+                event_time=when,
+                biz_step=biz_step,
+                epcs=list(epcs) or None,
+                **fields,
+            )
+        _write((json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode(), output, force)
+    except InspectxError as exc:
+        _fail(Path(bundle_path).name, exc)
+    sys.exit(EXIT_OK)
+
+
+def _parse_skew(text: str) -> Any:
+    from datetime import timedelta
+
+    try:
+        seconds = int(text.removesuffix("s"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a number of seconds", param_hint="--skew"
+        ) from None
+    if not 0 <= seconds <= 86_400:
+        raise click.BadParameter("give 0 to 86400 seconds", param_hint="--skew")
+    return timedelta(seconds=seconds)
+
+
+@delivery.command("verify", epilog=EXIT_CODES_HELP)
+@click.argument("bundles", nargs=-1, required=True, metavar="BUNDLE...")
+@click.option(
+    "--certificate",
+    "certificate_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The certificate the goods were inspected under (JSON or XML).",
+)
+@click.option(
+    "--trust",
+    "trust_source",
+    required=True,
+    help="The trust list naming labs, carriers, customs and platforms (file or URL).",
+)
+@click.option(
+    "--operator-key",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The trust list operator's public key (PEM).",
+)
+@click.option("--order", "order_id", help="The order the proof is presented for.")
+@click.option("--delivery-code", help="The one-time code the platform issued for the order.")
+@click.option(
+    "--presentation-log",
+    type=click.Path(dir_okay=False),
+    help="A file remembering which order each proof was presented for (replays).",
+)
+@click.option("--at", "at_text", help="Verification time (RFC 3339; default now).")
+@click.option("--skew", default="300", show_default=True, help="Clock skew allowed, in seconds.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Where trust snapshots are kept (with a --trust URL).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show every step, not only failures.")
+@_format_option("text", "json")
+def delivery_verify(
+    bundles: tuple[str, ...],
+    certificate_path: str,
+    trust_source: str,
+    operator_key: str,
+    order_id: str | None,
+    delivery_code: str | None,
+    presentation_log: str | None,
+    at_text: str | None,
+    skew: str,
+    cache_dir: str | None,
+    verbose: bool,
+    out_format: str,
+) -> None:
+    """Verify delivery proofs: the eight steps of DESIGN §7, a verdict, and the timeline.
+
+    1 event ids, 2 links, 3 signatures and roles, 4 custody, 5 goods and seals,
+    6 times, 7 certificate and order, 8 acknowledgement. VALID, INVALID or
+    INDETERMINATE as for certificates; no network unless --trust is a URL whose
+    snapshot must be read.
+    """
+    from pathlib import Path
+
+    from inspectx._io import InputFile, read_input
+    from inspectx.delivery.verify import FilePresentationLog, verify_delivery
+    from inspectx.errors import InspectxError
+
+    at = _parse_time(at_text)
+    skew_delta = _parse_skew(skew)
+    try:
+        snapshot = _trust_snapshot(trust_source, operator_key, update=False, cache_dir=cache_dir)
+        certificate = read_input(InputFile(certificate_path, certificate_path), 1 << 26)
+    except InspectxError as exc:
+        _fail(trust_source, exc)
+    log = FilePresentationLog(Path(presentation_log)) if presentation_log else None
+    style = _Style(sys.stdout)
+    codes, results = [], []
+    for name in bundles:
+        try:
+            data = read_input(InputFile(name, name), _MAX_BUNDLE_BYTES)
+            report = verify_delivery(
+                data,
+                certificate=certificate,
+                trust=snapshot,
+                order_id=order_id,
+                delivery_code=delivery_code,
+                presentations=log,
+                at=at,
+                skew=skew_delta,
+            )
+        except InspectxError as exc:
+            codes.append(EXIT_OPERATIONAL)
+            results.append({"source": name, "verdict": "ERROR", "error": exc.as_dict()})
+            if out_format == "text":
+                for line in _error_lines(name, exc, _Style(sys.stderr)):
+                    click.echo(line, err=True)
+            continue
+        codes.append(_VERDICT_EXIT[report.verdict.value])
+        results.append(
+            _clean(
+                {
+                    "source": name,
+                    "verdict": report.verdict.value,
+                    "sha256": report.sha256,
+                    "at": report.at.isoformat(),
+                    "order": report.order,
+                    "certificate": report.certificate.id if report.certificate else None,
+                    "head": report.head_event_id,
+                    "checks": [
+                        {
+                            "step": c.step,
+                            "name": c.name,
+                            "status": c.status.value,
+                            "code": c.code,
+                            "message": c.message or None,
+                            "hint": c.hint,
+                            "location": c.location,
+                        }
+                        for c in report.checks
+                    ],
+                    "timeline": [
+                        {
+                            "eventID": t.event_id,
+                            "time": t.time.isoformat(),
+                            "bizStep": t.biz_step,
+                            "actor": t.actor,
+                            "from": t.source,
+                            "to": t.destination,
+                        }
+                        for t in report.timeline
+                    ],
+                }
+            )
+        )
+        if out_format == "text":
+            label, colour = _MARKS[report.verdict.value]
+            click.echo(f"{style(label, fg=colour)}  {_safe_name(name)}")
+            for entry in report.timeline:
+                hand_over = (
+                    f"  {_safe_name(entry.source or '?')} → {_safe_name(entry.destination or '?')}"
+                    if entry.source or entry.destination
+                    else ""
+                )
+                click.echo(
+                    f"  {entry.time.isoformat()}  {entry.biz_step:<11} "
+                    f"{_safe_name(entry.actor or 'unknown actor')}{hand_over}"
+                )
+            for c in report.checks if verbose else report.failing():
+                code = f" {c.code}" if c.code else ""
+                message = f": {_safe_name(c.message)}" if c.message else ""
+                click.echo(f"  {c.step} {c.name:<21} {c.status.value}{code}{message}")
+                if c.hint and c.status.value in ("failed", "indeterminate"):
+                    click.echo(f"      hint: {_safe_name(c.hint)}")
+    exit_code = _worst(codes)
+    trust_list = snapshot.trust_list
+    if out_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "schema": "inspectx.delivery-report/1",
+                    "trust": {
+                        "id": trust_list.id,
+                        "sequenceNumber": trust_list.sequence_number,
+                        "source": snapshot.source,
+                        "origin": snapshot.origin,
+                    },
+                    "documents": results,
+                    "exitCode": exit_code,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        click.echo(f"trust list {trust_list.id} #{trust_list.sequence_number} ({snapshot.origin})")
+    sys.exit(exit_code)
+
+
+@delivery.command("export", epilog=EXIT_CODES_HELP)
+@click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    type=click.Choice(["epcis-jsonld", "epcis-xml"]),
+    help="EPCIS 2.0 JSON-LD or XML; eventIDs and proofs are unchanged.",
+)
+@_output_options
+def delivery_export(
+    bundle_path: str, to: str, output: str | None, output_dir: str | None, force: bool
+) -> None:
+    """Write a delivery proof as an EPCIS 2.0 document for any EPCIS repository.
+
+    The inspectx members travel as EPCIS user extensions; the proof verifies in either form.
+    """
+    from inspectx._io import InputFile, read_input
+    from inspectx.delivery.epcis import jsonld_to_xml
+    from inspectx.delivery.verify import read_bundle
+    from inspectx.errors import InspectxError
+
+    if output_dir:
+        raise click.UsageError("delivery export writes one file: use -o")
+    try:
+        bundle = read_bundle(read_input(InputFile(bundle_path, bundle_path), _MAX_BUNDLE_BYTES))
+        if to == "epcis-xml":
+            out = jsonld_to_xml(bundle)
+        else:
+            out = (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode()
+        _write(out, output, force)
+    except InspectxError as exc:
+        _fail(bundle_path, exc)
+    sys.exit(EXIT_OK)
