@@ -813,10 +813,11 @@ def _context_at(context: Any, where: str) -> dict[str, str]:
 def _generic(out: list[str], key: str, value: Any, ns: _Ns, where: str, depth: int) -> None:
     """Render a member the standard does not order (ILMD, extensions): ``key=value`` or
     ``key`` + its sorted children; an array gives one string per item; as in the reference
-    implementation, a ``...List`` member wraps its items named without the ``List``."""
+    implementation, a ``...List`` array wraps its items named without the ``List`` (an
+    object named ``...List`` is an ordinary structure: in XML its children keep their names)."""
     if depth > _MAX_DEPTH:
         raise EventHashError(MALFORMED, "the event nests too deeply to hash", location=where)
-    if len(key) > 4 and key.endswith("List"):
+    if len(key) > 4 and key.endswith("List") and isinstance(value, list | tuple):
         inner: list[str] = []
         for i, item in enumerate(_items(value)):
             _generic(inner, key[:-4], item, ns, f"{where}/{i}", depth + 1)

@@ -68,6 +68,7 @@ from inspectx.validation.report import Verdict
 
 __all__ = [
     "DEFAULT_SKEW",
+    "DELIVERY_LIMITS",
     "DeliveryReport",
     "FilePresentationLog",
     "MemoryPresentationLog",
@@ -79,6 +80,8 @@ __all__ = [
 
 DEFAULT_SKEW = timedelta(seconds=300)
 MAX_EVENTS = 100_000
+#: a 100,000-event proof is about 150 MB of JSON-LD and 6 M XML elements
+DELIVERY_LIMITS = Limits(max_bytes=256 * 1024 * 1024, max_elements=10_000_000)
 SCHEMA_FILE = "inspectx-delivery.schema.json"
 STEPS = (
     "event ids",
@@ -284,7 +287,7 @@ def _as_list(value: Any) -> Any:
     return value if isinstance(value, list) else [value]
 
 
-def read_bundle(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+def read_bundle(data: bytes, limits: Limits = DELIVERY_LIMITS) -> dict[str, Any]:
     """A delivery proof (EPCIS 2.0 JSON-LD or XML) as JSON-LD data meeting the bundle schema.
 
     Raises :class:`DeliveryError` ``delivery.malformed`` or ``delivery.schema``.
@@ -900,7 +903,8 @@ def verify_delivery(
     presentations: PresentationLog | None = None,
     at: datetime | None = None,
     skew: timedelta = DEFAULT_SKEW,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits = DELIVERY_LIMITS,
+    certificate_limits: Limits = DEFAULT_LIMITS,
 ) -> DeliveryReport:
     """Run the eight steps on a delivery proof (EPCIS 2.0 JSON-LD or XML bytes).
 
@@ -967,7 +971,9 @@ def verify_delivery(
     else:
         _custody_step(steps, events, actors)
         _goods_step(steps, events)
-    cert, order = _certificate_step(steps, events, certificate, trust, when, order_id, limits)
+    cert, order = _certificate_step(
+        steps, events, certificate, trust, when, order_id, certificate_limits
+    )
     _time_step(steps, events, times, when, skew, cert)
     if chain is None:
         steps.skip(8, "the events do not form one chain (step 2)")
