@@ -64,7 +64,8 @@ def _builder() -> Any:
 
 
 def chain(n_events: int) -> bytes:
-    """The fixture chain stretched to ``n_events`` by carrier hops of one minute each."""
+    """The fixture chain stretched to ``n_events`` by carrier hops between border arrival
+    and customs release."""
     build = _builder()
     from inspectx.delivery.events import certificate_digest
     from inspectx.validation import read_certificate
@@ -72,11 +73,14 @@ def chain(n_events: int) -> bytes:
     cert = read_certificate((HERE / "certificate.json").read_bytes()).certificate
     specs = build.chain_specs()
     head, tail = specs[:5], specs[5:]
-    start = head[-1]["event_time"]
-    hops = []
-    for i in range(max(0, n_events - len(specs))):
-        hops.append({**head[-1], "biz_step": "departing" if i % 2 else "arriving",
-                     "event_time": start + timedelta(seconds=i)})  # fmt: skip
+    start, end = head[-1]["event_time"], tail[0]["event_time"]
+    n_hops = max(0, n_events - len(specs))
+    step = (end - start) / (n_hops + 1)  # hops fill the time before customs release
+    hops = [
+        {**head[-1], "biz_step": "departing" if i % 2 else "arriving",
+         "event_time": start + step * (i + 1)}
+        for i in range(n_hops)
+    ]  # fmt: skip
     events = build.sign_chain(head + hops + tail, cert.id, certificate_digest(cert))
     return orjson.dumps(new_bundle(datetime(2026, 3, 22, tzinfo=UTC), events))
 

@@ -32,11 +32,12 @@ def test_convert_benchmark_quick_mode_runs_and_reports_ratios() -> None:
     assert "ratio inspectx/xmlschema" in out and "docs/s" in out
 
 
-def test_validate_sign_verify_and_verify_benchmarks_run_in_quick_mode() -> None:
+def test_validate_sign_verify_verify_and_delivery_benchmarks_run_in_quick_mode() -> None:
     for script, expected in (
         ("validate.py", "inspectx / naive"),
         ("sign_verify.py", "inspectx / bare signxml"),
         ("verify.py", "trust steps cost"),
+        ("delivery.py", "inspectx / floor"),
     ):
         result = subprocess.run(
             [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],

@@ -40,7 +40,7 @@ def test_every_error_code_in_the_source_is_documented() -> None:
     for path in (ROOT / "inspectx").rglob("*.py"):
         raised |= set(
             re.findall(
-                r'"((?:format|model|schema|input|output|rules|key|proof|multibase|xmldsig|trust|document)\.[a-z0-9.-]+)"',
+                r'"((?:format|model|schema|input|output|rules|key|proof|multibase|xmldsig|trust|document|delivery)\.[a-z0-9.-]+)"',
                 path.read_text("utf-8"),
             )
         )

@@ -548,7 +548,7 @@ def _signature_step(
         try:
             if isinstance(key.public_key, rsa.RSAPublicKey):
                 raise ProofError(
-                    "proof.key-not-supported", "an RSA key cannot make Data Integrity proofs"
+                    "proof.algorithm-not-allowed", "an RSA key cannot make Data Integrity proofs"
                 )
             verify_proof(proof_document(event["eventID"]), proof, public_key=key.public_key)
         except ProofError as exc:
