@@ -384,6 +384,48 @@ def test_xml_rendering_keeps_event_ids_and_verifies(trust: TrustSnapshot) -> Non
     assert read_bundle(jsonld_to_xml(back)) == back
 
 
+@st.composite
+def _chains(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The fixture story with generated hub hops, seals, dispositions and evidence."""
+    specs = _specs()
+    hops = []
+    for i in range(draw(st.integers(0, 4))):
+        hops.append(
+            {
+                **specs[4],
+                "biz_step": draw(st.sampled_from(["arriving", "departing", "storing"])),
+                "event_time": specs[4]["event_time"] + timedelta(minutes=i + 1),
+                "disposition": draw(st.sampled_from(["in_transit", "in_progress"])),
+            }
+        )
+    seal = draw(st.from_regex(r"[A-Z]{2}-[0-9]{4,10}", fullmatch=True))
+    chain = specs[:5] + hops + specs[5:]
+    for spec in chain[1:]:
+        spec["seals"] = [seal]
+    if draw(st.booleans()):
+        chain[2]["evidence"] = [
+            ("photo", "sha256:" + draw(st.text("0123456789abcdef", min_size=64, max_size=64)))
+        ]
+    return chain
+
+
+@given(specs=_chains())
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_generated_chains_keep_their_event_ids_through_xml(
+    specs: list[dict[str, Any]], trust: TrustSnapshot
+) -> None:
+    from inspectx.delivery.epcis import jsonld_to_xml
+
+    events = _sign(specs)
+    bundle = read_bundle(_bytes(events))
+    xml = jsonld_to_xml(bundle)
+    back = read_bundle(xml)
+    assert back["epcisBody"]["eventList"] == events  # eventIDs, proofs and all
+    assert read_bundle(jsonld_to_xml(back)) == back
+    report = _verify(xml, trust)
+    assert report.verdict.value == "VALID", report.failing()
+
+
 @pytest.mark.interop
 def test_exports_meet_the_official_epcis_schemas(shared_reference: Path, tmp_path: Path) -> None:
     import jsonschema
