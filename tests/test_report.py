@@ -134,3 +134,47 @@ def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
     assert "\x1b[" not in plain and "INVALID" in plain
     piped = run_cli("validate", target)
     assert b"\x1b[" not in piped.stdout
+
+
+def test_verify_and_delivery_reports_validate(tmp_path: Path, report_validator: Any) -> None:
+    """``verify`` (with a trust list or with keys) and ``delivery verify`` print the same
+    inspectx.report/1 shape, with their numbered steps as checks, for every verdict."""
+    trust = FIXTURES / "trust"
+    expected = json.loads((trust / "EXPECTED.json").read_text("utf-8"))
+    signed = sorted(str(trust / case) for case in expected["cases"])
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    admissibility = run_cli(
+        "verify", *signed, str(broken), "--trust", str(trust / "demo.trustlist.json"),
+        "--operator-key", str(trust / "keys" / "operator.pub.pem"), "--at", expected["at"],
+        "--format", "json",
+    )  # fmt: skip
+    with_keys = run_cli(
+        "verify", str(trust / "signed" / "valid.json"),
+        str(trust / "signed" / "suspended-at-signing.json"), str(broken),
+        "--key-file", str(trust / "keys" / "nordwerk.pub.pem"), "--format", "json",
+    )  # fmt: skip
+    delivery = FIXTURES / "delivery"
+    shipped = json.loads((delivery / "EXPECTED.json").read_text("utf-8"))
+    custody = run_cli(
+        "delivery", "verify", str(delivery / shipped["bundle"]), str(broken),
+        "--certificate", str(delivery / shipped["certificate"]),
+        "--trust", str(delivery / shipped["trustList"]),
+        "--operator-key", str(trust / "keys" / "operator.pub.pem"),
+        "--order", shipped["order"], "--delivery-code", shipped["deliveryCode"],
+        "--at", shipped["at"], "--format", "json",
+    )  # fmt: skip
+    for result, verdicts in (
+        (admissibility, {"VALID", "INVALID", "INDETERMINATE"}),
+        (with_keys, {"VALID", "INVALID", "INDETERMINATE"}),
+        (custody, {"VALID", "INVALID"}),
+    ):
+        report = json.loads(result.stdout)
+        errors = [e.message for e in report_validator.iter_errors(report)]
+        assert errors == [], errors
+        assert {d["verdict"] for d in report["documents"]} == verdicts
+        assert report["exitCode"] == result.returncode == 1
+        assert report["summary"]["total"] == len(report["documents"])
+    assert json.loads(admissibility.stdout)["trust"]["id"] == "urn:inspectx:trust-list:demo"
+    timeline = json.loads(custody.stdout)["documents"][0]["timeline"]
+    assert [t["bizStep"] for t in timeline][-1] == "accepting"

@@ -530,6 +530,57 @@ _MARKS = {
 }
 
 
+def _step_checks(checks: Sequence[Any], layer: str) -> dict[str, Any]:
+    """The report members for numbered verification steps: every check, and the failed
+    (severity error) and indeterminate (severity warning) ones again as findings."""
+    return {
+        "checks": [
+            {"step": c.step, "name": c.name, "status": c.status.value, "code": c.code,
+             "message": c.message or None, "hint": c.hint, "location": c.location}
+            for c in checks
+        ],
+        "findings": [
+            {"code": c.code or f"{layer}.step-{c.step}",
+             "severity": "error" if c.status.value == "failed" else "warning",
+             "layer": layer, "message": c.message or c.name, "hint": c.hint,
+             "location": c.location}
+            for c in checks
+            if c.status.value in ("failed", "indeterminate")
+        ],
+    }  # fmt: skip
+
+
+def _document_summary(cert: Any) -> dict[str, str] | None:
+    if cert is None:
+        return None
+    return {"id": cert.id, "number": cert.number.value, "type": cert.document_type.value,
+            "issuer": cert.issuer.name}  # fmt: skip
+
+
+def _verification_report(
+    documents: list[dict[str, Any]], codes: Sequence[int], trust: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``inspectx.report/1`` object of a verification (schemas/inspectx-report.schema.json)."""
+    verdicts = [d["verdict"] for d in documents]
+    summary = {"total": len(verdicts)} | {
+        v.lower(): verdicts.count(v) for v in ("VALID", "INVALID", "INDETERMINATE", "ERROR")
+    }
+    report: dict[str, Any] = _clean(_pruned({
+        "schema": REPORT_SCHEMA, "tool": {"name": "inspectx", "version": __version__},
+        "trust": trust, "documents": documents, "summary": summary, "exitCode": _worst(codes),
+    }))  # fmt: skip
+    return report
+
+
+def _pruned(value: Any) -> Any:
+    """``value`` without the members that are None (absent, in the report's schema)."""
+    if isinstance(value, dict):
+        return {k: _pruned(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
+
+
 def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) -> None:
     if out_format == "jsonl":
         click.echo(json.dumps(_clean({"schema": REPORT_SCHEMA, **entry}), ensure_ascii=False))
@@ -979,17 +1030,19 @@ def verify(
                 code, "INVALID"
             )
             entry |= {"verdict": verdict, "error": exc.as_dict()}
+            if verdict != "ERROR":
+                step = 1 if exc.code.startswith("format.") else 2 if exc.code.startswith(
+                    ("schema.", "model.")) else 4  # fmt: skip
+                entry |= _key_file_checks(step, "failed" if verdict == "INVALID"
+                                          else "indeterminate", exc)  # fmt: skip
             codes.append(code)
         else:
             entry |= {
                 "verdict": "VALID",
                 "sha256": hashlib.sha256(data).hexdigest(),
-                "document": {
-                    "id": cert.id,
-                    "number": cert.number.value,
-                    "issuer": cert.issuer.name,
-                },
+                "document": _document_summary(cert),
                 "proofs": proofs,
+                **_key_file_checks(4, "passed", None),
             }
             codes.append(EXIT_OK)
         results.append(_clean(entry))
@@ -1009,8 +1062,7 @@ def verify(
                     )
     exit_code = _worst(codes)
     if out_format == "json":
-        report = {"schema": "inspectx.verify/1", "documents": results, "exitCode": exit_code}
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(_verification_report(results, codes), indent=2, ensure_ascii=False))
     sys.exit(exit_code)
 
 
@@ -1101,16 +1153,11 @@ def _verify_with_trust(
         results.append(_clean({
             "source": item.path,
             "verdict": report.verdict.value,
-            "sha256": report.sha256,
+            "sha256": report.sha256 or None,
             "at": report.at.isoformat(),
-            "document": {"id": cert.id, "number": cert.number.value, "issuer": cert.issuer.name}
-            if cert else None,
+            "document": _document_summary(cert),
             "signers": list(report.signers),
-            "checks": [
-                {"step": c.step, "name": c.name, "status": c.status.value, "code": c.code,
-                 "message": c.message or None, "hint": c.hint, "location": c.location}
-                for c in report.checks
-            ],
+            **_step_checks(report.checks, "verify"),
         }))  # fmt: skip
         if out_format == "text":
             label, colour = _MARKS[report.verdict.value]
@@ -1124,8 +1171,7 @@ def _verify_with_trust(
                     click.echo(f"      hint: {_safe_name(c.hint)}")
     exit_code = _worst(codes)
     if out_format == "json":
-        report_json = {"schema": "inspectx.verify/1", "trust": trust_info,
-                       "documents": results, "exitCode": exit_code}  # fmt: skip
+        report_json = _verification_report(results, codes, trust_info)
         click.echo(json.dumps(report_json, indent=2, ensure_ascii=False))
     else:
         fetched = f", fetched {trust_info['fetchedAt']}" if "fetchedAt" in trust_info else ""
@@ -1135,6 +1181,18 @@ def _verify_with_trust(
             f"({snapshot.origin}{fetched}{note})"
         )
     sys.exit(exit_code)
+
+
+def _key_file_checks(step: int, status: str, exc: InspectxError | None) -> dict[str, Any]:
+    """Report members for a verification against given keys: the step that decided."""
+    names = {1: "format", 2: "schema", 4: "proof integrity"}
+    check = {"step": step, "name": names[step], "status": status}
+    if exc is None:
+        return {"checks": [check], "findings": []}
+    finding = {"code": exc.code, "severity": "error" if status == "failed" else "warning",
+               "layer": "verify", "message": exc.message, "hint": exc.hint or None,
+               "location": exc.location}  # fmt: skip
+    return {"checks": [{**check, "code": exc.code}], "findings": [finding]}
 
 
 def _verify_xml_signature(data: bytes, certificates: list[Any], limits: Any) -> Any:

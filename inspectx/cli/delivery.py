@@ -15,14 +15,17 @@ from inspectx.cli import (
     EXIT_OK,
     EXIT_OPERATIONAL,
     _clean,
+    _document_summary,
     _error_lines,
     _format_option,
     _output_options,
     _parse_time,
     _passphrase,
     _safe_name,
+    _step_checks,
     _Style,
     _trust_snapshot,
+    _verification_report,
     _with_passphrase,
     _worst,
     main,
@@ -396,20 +399,9 @@ def delivery_verify(
                     "sha256": report.sha256,
                     "at": report.at.isoformat(),
                     "order": report.order,
-                    "certificate": report.certificate.id if report.certificate else None,
+                    "document": _document_summary(report.certificate),
                     "head": report.head_event_id,
-                    "checks": [
-                        {
-                            "step": c.step,
-                            "name": c.name,
-                            "status": c.status.value,
-                            "code": c.code,
-                            "message": c.message or None,
-                            "hint": c.hint,
-                            "location": c.location,
-                        }
-                        for c in report.checks
-                    ],
+                    **_step_checks(report.checks, "delivery"),
                     "timeline": [
                         {
                             "eventID": t.event_id,
@@ -446,23 +438,14 @@ def delivery_verify(
     exit_code = _worst(codes)
     trust_list = snapshot.trust_list
     if out_format == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "schema": "inspectx.delivery-report/1",
-                    "trust": {
-                        "id": trust_list.id,
-                        "sequenceNumber": trust_list.sequence_number,
-                        "source": snapshot.source,
-                        "origin": snapshot.origin,
-                    },
-                    "documents": results,
-                    "exitCode": exit_code,
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        trust_info = {
+            "id": trust_list.id,
+            "sequenceNumber": trust_list.sequence_number,
+            "source": snapshot.source,
+            "origin": snapshot.origin,
+        }
+        report_json = _verification_report(results, codes, trust_info)
+        click.echo(json.dumps(report_json, indent=2, ensure_ascii=False))
     else:
         click.echo(f"trust list {trust_list.id} #{trust_list.sequence_number} ({snapshot.origin})")
     sys.exit(exit_code)
