@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"method: {args.repeats} repeats of ~{args.target} s, round-robin; median [min-max]\n")
     trust = _trust()
     code = _builder().DELIVERY_CODE
-    order = _builder().ORDER_ID
+    order = (_builder().PLATFORM, _builder().ORDER_ID)
     certificate = (HERE / "certificate.json").read_bytes()
     sizes = {"long": args.events, "short": max(10, args.events // 10)}
     bundles = {name: chain(n) for name, n in sizes.items()}
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     def verify(name: str) -> Callable[[], None]:
         def run() -> None:
             report = verify_delivery(bundles[name], certificate=certificate, trust=trust,
-                                     order_id=order, delivery_code=code, at=AT)  # fmt: skip
+                                     order=order, delivery_code=code, at=AT)  # fmt: skip
             if report.verdict.value != "VALID":
                 raise AssertionError(report.failing())
 
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     for fn in ops.values():
         fn()  # gates: every path accepts its chain
     tampered = bundles["long"].replace(b'"departing"', b'"arriving"', 1)
-    bad = verify_delivery(tampered, certificate=certificate, trust=trust, order_id=order,
+    bad = verify_delivery(tampered, certificate=certificate, trust=trust, order=order,
                           delivery_code=code, at=AT)  # fmt: skip
     assert bad.verdict.value == "INVALID", "a changed event must be refused"
     rates = measure(ops, args.repeats, args.target)

@@ -41,7 +41,7 @@ from tests.conftest import FIXTURES, run_cli
 HERE = FIXTURES / "delivery"
 EXPECTED = json.loads((HERE / "EXPECTED.json").read_text("utf-8"))
 AT = datetime.fromisoformat(EXPECTED["at"])
-ORDER, CODE = EXPECTED["order"], EXPECTED["deliveryCode"]
+ORDER, CODE = (EXPECTED["platform"], EXPECTED["order"]), EXPECTED["deliveryCode"]
 BUNDLE = HERE / EXPECTED["bundle"]
 CERT_BYTES = (HERE / EXPECTED["certificate"]).read_bytes()
 OPERATOR_PUB = (HERE / EXPECTED["operatorKey"]).resolve()
@@ -90,7 +90,7 @@ def _verify(
     data = bundle if isinstance(bundle, bytes) else _bytes(bundle)
     options: dict[str, Any] = {
         "certificate": CERT_BYTES,
-        "order_id": ORDER,
+        "order": ORDER,
         "delivery_code": CODE,
         "at": AT,
     }
@@ -121,7 +121,7 @@ def test_fixture_chain_is_valid_end_to_end(trust: TrustSnapshot) -> None:
     ]
     assert report.timeline[0].actor == "Nordwerk Prüflabor GmbH"
     assert report.timeline[-1].destination == BUILD.CONSUMER
-    assert report.order == order_ref(BUILD.PLATFORM, ORDER)
+    assert report.order == order_ref(*ORDER)
     assert report.certificate is not None and report.certificate.id == CERT.id
 
 
@@ -147,7 +147,8 @@ def test_order_ref_round_trip() -> None:
 
 def test_proof_for_one_order_presented_for_another(trust: TrustSnapshot) -> None:
     _refused(
-        _verify(BUNDLE.read_bytes(), trust, order_id="ORD-2026-000999"), "delivery.order-mismatch"
+        _verify(BUNDLE.read_bytes(), trust, order=(ORDER[0], "ORD-2026-000999")),
+        "delivery.order-mismatch",
     )
 
 
@@ -213,10 +214,18 @@ def test_event_in_the_future(trust: TrustSnapshot) -> None:
 
 def test_actor_signing_a_step_outside_its_role(trust: TrustSnapshot) -> None:
     specs = _specs()
-    specs[0]["actor"] = "carrier"  # a carrier "sampling" for the lab
+    specs[3]["actor"] = "nordwerk"  # the lab signing the border departure
     report = _verify(_sign(specs), trust)
     _refused(report, "delivery.actor-role")
     assert report.codes() == ["delivery.actor-role"]
+
+
+def test_chain_not_started_by_the_certificates_issuer(trust: TrustSnapshot) -> None:
+    specs = _specs()
+    specs[0].update(actor="customs", biz_step="inspecting")  # customs may inspect, not certify
+    report = _verify(_sign(specs), trust)
+    _refused(report, "delivery.root-not-issuer")
+    assert report.codes() == ["delivery.root-not-issuer"]
 
 
 def test_key_outside_its_validity_at_the_event_time(trust: TrustSnapshot) -> None:
@@ -241,7 +250,9 @@ def test_second_presentation_for_a_different_order(trust: TrustSnapshot, tmp_pat
         first = _verify(BUNDLE.read_bytes(), trust, presentations=log)
         again = _verify(BUNDLE.read_bytes(), trust, presentations=log)
         assert first.verdict.value == again.verdict.value == "VALID"
-        replay = _verify(BUNDLE.read_bytes(), trust, presentations=log, order_id="ORD-2026-000999")
+        replay = _verify(
+            BUNDLE.read_bytes(), trust, presentations=log, order=(ORDER[0], "ORD-2026-000999")
+        )
         _refused(replay, "delivery.replayed")
 
 
@@ -461,7 +472,7 @@ def _cli_verify(*extra: str) -> Any:
         "--operator-key",
         str(OPERATOR_PUB),
         "--order",
-        ORDER,
+        ":".join(ORDER),
         "--at",
         EXPECTED["at"],
     )
@@ -528,3 +539,111 @@ def test_cli_event_appends_a_linked_signed_event(tmp_path: Path) -> None:
         str(out),
     )
     assert again.returncode == 2  # accepting without the consumer's code is a usage error
+
+
+# --------------------------------------------------------------------------- regressions
+# Found in review: each was a way to a false VALID, a crash or a false finding.
+
+
+def _seal_changed_at_customs() -> list[dict[str, Any]]:
+    specs = _specs()
+    for spec in specs[5:]:
+        spec["seals"] = ["CH-SEAL-7001"]
+    return _sign(specs)
+
+
+@pytest.mark.parametrize("how", ["expanded-key", "other-prefix", "event-context"])
+def test_regression_seals_hidden_under_another_spelling_of_the_key(
+    how: str, trust: TrustSnapshot
+) -> None:
+    events = _seal_changed_at_customs()
+    bundle = new_bundle(datetime(2026, 3, 22, tzinfo=UTC))
+    bundle["epcisBody"]["eventList"] = events
+    for event in events[5:]:
+        seals = event.pop("inspectx:seals")
+        if how == "expanded-key":
+            event["{urn:inspectx:epcis:1:}seals"] = seals
+        elif how == "other-prefix":
+            event["ix:seals"] = seals
+            bundle["@context"].append({"ix": "urn:inspectx:epcis:1:"})
+        else:
+            event["ix:seals"] = seals
+            event["@context"] = {"ix": "urn:inspectx:epcis:1:"}
+    report = _verify(json.dumps(bundle).encode(), trust)
+    assert report.codes() == ["delivery.schema"]
+
+
+def test_regression_inspectx_prefix_bound_elsewhere(trust: TrustSnapshot) -> None:
+    bundle = json.loads(BUNDLE.read_bytes())
+    bundle["@context"][1] = {"inspectx": "urn:evil:"}
+    assert _verify(json.dumps(bundle).encode(), trust).codes() == ["delivery.schema"]
+
+
+def test_regression_vocabulary_in_another_form_is_refused(trust: TrustSnapshot) -> None:
+    bundle = json.loads(BUNDLE.read_bytes())
+    bundle["epcisBody"]["eventList"][6]["sourceList"][0]["type"] = "cbv:SDT-possessing_party"
+    assert _verify(json.dumps(bundle).encode(), trust).codes() == ["delivery.schema"]
+
+
+def test_regression_taking_over_without_a_hand_over_from_the_holder(trust: TrustSnapshot) -> None:
+    specs = _specs()
+    del specs[6]["source"]  # the last-mile carrier just claims the parcel
+    _refused(_verify(_sign(specs), trust), "delivery.custody-gap")
+
+
+def test_regression_acknowledgement_not_to_a_consumer(trust: TrustSnapshot) -> None:
+    specs = _specs()
+    specs[7]["destination"] = BUILD.LAST_MILE + "lockers/"
+    _refused(_verify(_sign(specs), trust), "delivery.not-delivered")
+
+
+def test_regression_unpacked_goods_must_be_those_packed(trust: TrustSnapshot) -> None:
+    specs = _specs()
+    other = ["https://id.gs1.org/01/04260123450076/21/9999"]
+    unpack = {**specs[6], "event_type": "AggregationEvent", "action": "DELETE",
+              "biz_step": "unpacking", "parent_id": BUILD.PARCEL, "epcs": other,
+              "event_time": specs[6]["event_time"] + timedelta(minutes=1)}  # fmt: skip
+    unpack.pop("source")
+    unpack.pop("destination")
+    specs.insert(7, unpack)
+    specs[8]["epcs"] = other
+    report = _verify(_sign(specs), trust)
+    _refused(report, "delivery.goods-mismatch")
+    specs[7]["epcs"], specs[8]["epcs"] = [], BUILD.ITEMS  # unpack all: what was packed
+    assert _verify(_sign(specs), trust).verdict.value == "VALID"
+
+
+def test_regression_order_of_another_platform(trust: TrustSnapshot) -> None:
+    report = _verify(BUNDLE.read_bytes(), trust, order=("other-shop.example", ORDER[1]))
+    _refused(report, "delivery.order-mismatch")
+
+
+def test_regression_reseal_by_a_carrier_and_broken_seal_at_delivery(trust: TrustSnapshot) -> None:
+    specs = _specs()
+    for spec in specs[3:]:
+        spec["seals"] = ["DE-SEAL-0099999"]
+    specs[3]["resealed"] = True  # the carrier "re-seals" at departure
+    _refused(_verify(_sign(specs), trust), "delivery.reseal-not-allowed")
+    specs = _specs()
+    specs[7]["acknowledged"] = {**specs[7]["acknowledged"], "inspectx:sealIntact": "false"}
+    report = _verify(_sign(specs), trust)
+    assert report.verdict.value == "INDETERMINATE"
+    assert report.codes() == ["delivery.seal-broken-at-delivery"]
+
+
+def test_regression_presentation_log_is_not_poisoned_by_a_refused_presentation(
+    trust: TrustSnapshot, tmp_path: Path
+) -> None:
+    log = FilePresentationLog(tmp_path / "presented.log")
+    wrong = _verify(BUNDLE.read_bytes(), trust, order=(ORDER[0], "ORD-X"), presentations=log)
+    assert "delivery.replayed" not in wrong.codes()
+    assert not log.path.read_text()  # nothing remembered for a refused proof
+    without_order = _verify(BUNDLE.read_bytes(), trust, order=None, presentations=log)
+    with_order = _verify(BUNDLE.read_bytes(), trust, presentations=log)
+    assert without_order.verdict.value == with_order.verdict.value == "VALID"
+
+
+@pytest.mark.parametrize("body", ['"x"', "[]", "null", '{"eventList": "x"}'])
+def test_regression_odd_epcis_body_is_reported_not_raised(body: str, trust: TrustSnapshot) -> None:
+    data = f'{{"@context": [], "type": "EPCISDocument", "epcisBody": {body}}}'.encode()
+    assert _verify(data, trust).codes() == ["delivery.schema"]

@@ -161,7 +161,8 @@ def test_verify_and_delivery_reports_validate(tmp_path: Path, report_validator: 
         "--certificate", str(delivery / shipped["certificate"]),
         "--trust", str(delivery / shipped["trustList"]),
         "--operator-key", str(trust / "keys" / "operator.pub.pem"),
-        "--order", shipped["order"], "--delivery-code", shipped["deliveryCode"],
+        "--order", f"{shipped['platform']}:{shipped['order']}",
+        "--delivery-code", shipped["deliveryCode"],
         "--at", shipped["at"], "--format", "json",
     )  # fmt: skip
     for result, verdicts in (

@@ -31,7 +31,7 @@ from inspectx.cli import (
     main,
 )
 
-_MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+_MAX_BUNDLE_BYTES = 256 * 1024 * 1024  # DELIVERY_LIMITS.max_bytes (not imported at start-up)
 
 
 def _fail(name: str, exc: Any) -> None:
@@ -60,7 +60,8 @@ def delivery() -> None:
           --certificate fixtures/delivery/certificate.json \\
           --trust fixtures/delivery/delivery.trustlist.json \\
           --operator-key fixtures/trust/keys/operator.pub.pem \\
-          --order ORD-2026-000123 --delivery-code 493817 --at 2026-11-15T12:00:00Z
+          --order marktplatz.example:ORD-2026-000123 --delivery-code 493817 \\
+          --at 2026-11-15T12:00:00Z
       inspectx delivery export proof.jsonld --to epcis-xml -o proof.xml
     """
 
@@ -317,7 +318,12 @@ def _parse_skew(text: str) -> Any:
     type=click.Path(dir_okay=False),
     help="The trust list operator's public key (PEM).",
 )
-@click.option("--order", "order_id", help="The order the proof is presented for.")
+@click.option(
+    "--order",
+    "order_text",
+    metavar="PLATFORM:ORDER-ID",
+    help="The order the proof is presented for, e.g. marktplatz.example:ORD-1.",
+)
 @click.option("--delivery-code", help="The one-time code the platform issued for the order.")
 @click.option(
     "--presentation-log",
@@ -338,7 +344,7 @@ def delivery_verify(
     certificate_path: str,
     trust_source: str,
     operator_key: str,
-    order_id: str | None,
+    order_text: str | None,
     delivery_code: str | None,
     presentation_log: str | None,
     at_text: str | None,
@@ -362,11 +368,20 @@ def delivery_verify(
 
     at = _parse_time(at_text)
     skew_delta = _parse_skew(skew)
+    order = None
+    if order_text is not None:
+        platform, _, order_id = order_text.partition(":")
+        if not platform or not order_id:
+            raise click.BadParameter("give PLATFORM:ORDER-ID", param_hint="--order")
+        order = (platform, order_id)
     try:
         snapshot = _trust_snapshot(trust_source, operator_key, update=False, cache_dir=cache_dir)
-        certificate = read_input(InputFile(certificate_path, certificate_path), 1 << 26)
     except InspectxError as exc:
         _fail(trust_source, exc)
+    try:
+        certificate = read_input(InputFile(certificate_path, certificate_path), 1 << 26)
+    except InspectxError as exc:
+        _fail(certificate_path, exc)
     log = FilePresentationLog(Path(presentation_log)) if presentation_log else None
     style = _Style(sys.stdout)
     codes, results = [], []
@@ -377,7 +392,7 @@ def delivery_verify(
                 data,
                 certificate=certificate,
                 trust=snapshot,
-                order_id=order_id,
+                order=order,
                 delivery_code=delivery_code,
                 presentations=log,
                 at=at,

@@ -127,7 +127,13 @@ def consumer_ref(salt: bytes, consumer_identity: str) -> str:
 
 
 def delivery_code_hash(salt_hex: str, code: str) -> str:
-    """``sha256:<hex>`` of the salt and the one-time delivery code the platform issued."""
+    """``sha256:<hex>`` of the salt and the one-time delivery code the platform issued.
+
+    Not a secret: a six-digit code is found from its hash in a second. It need not be
+    one: the code is worthless once used, and the hash is written only after the consumer
+    gave it. What it proves is that whoever recorded the hand-over knew the code the
+    platform sent the consumer, which the platform checks against its own record.
+    """
     return "sha256:" + hashlib.sha256(bytes.fromhex(salt_hex) + code.encode("utf-8")).hexdigest()
 
 
@@ -199,14 +205,9 @@ def custody_event(
         "eventTime": event_time.isoformat(timespec="milliseconds"),
         "eventTimeZoneOffset": f"{offset[:3]}:{offset[3:]}",
     }
-    if event_type == "AggregationEvent":
-        if parent_id is not None:
-            event["parentID"] = parent_id
-        event["childEPCs"] = list(epcs)
-    else:
-        if parent_id is not None:
-            event["parentID"] = parent_id
-        event["epcList"] = list(epcs)
+    if parent_id is not None:
+        event["parentID"] = parent_id
+    event["childEPCs" if event_type == "AggregationEvent" else "epcList"] = list(epcs)
     event["action"] = action
     event["bizStep"] = biz_step
     if disposition is not None:
@@ -278,15 +279,22 @@ def seal_event(
     }
 
 
-def current_goods(event: Mapping[str, Any]) -> list[str]:
-    """The goods in custody after ``event``: the parcel after packing, the items after
-    unpacking, else the goods the event names."""
-    if event.get("type") == "AggregationEvent":
-        parent = event.get("parentID")
-        if event.get("action") == "ADD" and isinstance(parent, str):
-            return [parent]
-        return list(event.get("childEPCs", ()))
-    return list(event.get("epcList", ()))
+def current_goods(events: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The goods in custody after the last of ``events``, as the verifier tracks them: the
+    parcel after it is packed or observed, what was packed into it after it is unpacked,
+    else the goods the event names."""
+    last = events[-1]
+    if last.get("type") != "AggregationEvent":
+        return list(last.get("epcList", ()))
+    parent = last["parentID"]
+    if last.get("action") != "DELETE":
+        return [parent]
+    if last.get("childEPCs"):
+        return list(last["childEPCs"])
+    for event in reversed(events):
+        if event.get("action") == "ADD" and event.get("parentID") == parent:
+            return list(event.get("childEPCs", ()))
+    return []
 
 
 def append_event(
@@ -311,15 +319,15 @@ def append_event(
             hint="start a proof with the lab's event (inspectx delivery event --new)",
         )
     last = events[-1]
-    orders = [t["bizTransaction"] for t in last.get("bizTransactionList", ())]
+    order = next(t["bizTransaction"] for t in last["bizTransactionList"] if t["type"] == "po")
     fields.setdefault("seals", last.get(SEALS, ()))
     event = custody_event(
         event_time=event_time,
         biz_step=biz_step,
         certificate_id=last["certificationInfo"],
         certificate_digest=last[CERTIFICATE_DIGEST],
-        order=orders[0],
-        epcs=current_goods(last) if epcs is None else epcs,
+        order=order,
+        epcs=current_goods(events) if epcs is None else epcs,
         previous=[last["eventID"]],
         **fields,
     )

@@ -50,6 +50,7 @@ from inspectx.delivery.events import (
     DeliveryError,
     certificate_digest,
     code_matches,
+    order_ref,
     parse_order_ref,
     proof_document,
     proof_of,
@@ -114,6 +115,9 @@ ROLES_FOR_STEP: Mapping[str, frozenset[str]] = {
 }
 # roles that observe goods without holding them
 _OBSERVERS = frozenset({"testing-lab", "inspection-body", "certification-body", "customs-office"})
+# who may open goods and seal them again (an inspection, a repacking)
+_RESEALERS = frozenset({"customs-office", "inspection-body", "platform"})
+_CONSUMER = "urn:inspectx:consumer:"
 _BAD_CONDITIONS = {"damaged", "partial"}
 
 
@@ -121,11 +125,11 @@ _BAD_CONDITIONS = {"damaged", "partial"}
 
 
 class PresentationLog(Protocol):
-    """Where a platform remembers which order each delivery proof was presented for."""
+    """Where a platform remembers the order each delivery proof was accepted for."""
 
-    def record(self, proof_id: str, order: str) -> str | None:
-        """Remember ``proof_id`` for ``order``; return the other order it was first
-        presented for, or None (first presentation, or the same order again)."""
+    def record(self, proof_id: str, order: str, *, commit: bool) -> str | None:
+        """The other order ``proof_id`` was accepted for, if any; else, when ``commit``
+        (the proof verified), remember it for ``order``. One atomic step."""
         ...
 
 
@@ -133,49 +137,57 @@ class PresentationLog(Protocol):
 class MemoryPresentationLog:
     seen: dict[str, str] = field(default_factory=dict)
 
-    def record(self, proof_id: str, order: str) -> str | None:
-        first = self.seen.setdefault(proof_id, order)
-        return first if first != order else None
+    def record(self, proof_id: str, order: str, *, commit: bool) -> str | None:
+        first = self.seen.get(proof_id)
+        if first is None and commit:
+            self.seen[proof_id] = order
+        return first if first is not None and first != order else None
 
 
 @dataclass(frozen=True, slots=True)
 class FilePresentationLog:
-    """A presentation log in a text file, one ``proof-id TAB order`` line per proof,
-    appended with O_APPEND so that concurrent verifiers do not lose lines."""
+    """A presentation log in a text file, one ``proof-id TAB order`` line per proof, read
+    and appended under an exclusive lock so that concurrent verifiers agree."""
 
     path: Path
 
-    def record(self, proof_id: str, order: str) -> str | None:
+    def record(self, proof_id: str, order: str, *, commit: bool) -> str | None:
         if "\t" in order or "\n" in order:
             raise DeliveryError(
                 "delivery.order-id",
-                "an order id may not contain a tab or a line break",
+                "an order may not contain a tab or a line break",
                 hint="give the platform's order id as it is",
             )
         try:
-            text = self.path.read_text("utf-8") if self.path.exists() else ""
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
             raise DeliveryError(
                 "delivery.presentation-log",
-                f"cannot read the presentation log {self.path}: {exc.strerror}",
+                f"cannot open the presentation log {self.path}: {exc.strerror}",
                 hint="check the path and its permissions",
             ) from None
-        for line in text.splitlines():
-            seen_id, _, seen_order = line.partition("\t")
-            if seen_id == proof_id:
-                return seen_order if seen_order != order else None
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, f"{proof_id}\t{order}\n".encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:
+            with os.fdopen(fd, "r+b") as log:
+                try:
+                    import fcntl
+
+                    fcntl.flock(log, fcntl.LOCK_EX)  # released when the file is closed
+                except ImportError:  # not POSIX: one verifier at a time is the operator's part
+                    pass
+                log.seek(0)
+                for line in log.read().decode("utf-8").splitlines():
+                    seen_id, _, seen_order = line.partition("\t")
+                    if seen_id == proof_id:
+                        return seen_order if seen_order != order else None
+                if commit:
+                    log.write(f"{proof_id}\t{order}\n".encode())
+                    log.flush()
+                    os.fsync(log.fileno())
+        except (OSError, UnicodeDecodeError) as exc:
             raise DeliveryError(
                 "delivery.presentation-log",
-                f"cannot write the presentation log {self.path}: {exc.strerror}",
-                hint="check the path and its permissions",
+                f"cannot use the presentation log {self.path}: {exc}",
+                hint="check the path, its permissions and that it is the log inspectx wrote",
             ) from None
         return None
 
@@ -313,7 +325,8 @@ def read_bundle(data: bytes, limits: Limits = DELIVERY_LIMITS) -> dict[str, Any]
             hint=exc.hint or "give an EPCIS 2.0 document made by inspectx delivery",
             location=exc.location,
         ) from None
-    events = document.get("epcisBody", {}).get("eventList") if isinstance(document, dict) else None
+    body = document.get("epcisBody") if isinstance(document, dict) else None
+    events = body.get("eventList") if isinstance(body, dict) else None
     if isinstance(events, list) and len(events) > MAX_EVENTS:
         raise DeliveryError(
             "delivery.too-many-events",
@@ -330,13 +343,31 @@ def read_bundle(data: bytes, limits: Limits = DELIVERY_LIMITS) -> dict[str, Any]
             location="/" + "/".join(str(p) for p in first.instance_path),
         )
     assert isinstance(document, dict)
+    _check_context(document)
     return document
+
+
+def _check_context(document: Mapping[str, Any]) -> None:
+    """The ``inspectx`` prefix must name the inspectx namespace, and no other prefix may:
+    the verifier reads ``inspectx:`` members by name, the event hash by namespace."""
+    from inspectx.delivery.eventhash import context_namespaces
+
+    namespaces = context_namespaces(document.get("@context"))
+    others = sorted(p for p, ns in namespaces.items() if ns == NS and p != PREFIX)
+    if namespaces.get(PREFIX) != NS or others:
+        raise DeliveryError(
+            "delivery.schema",
+            f"the @context must bind the prefix {PREFIX!r} to {NS} and no other prefix to it"
+            + (f" (also bound: {', '.join(others)})" if others else ""),
+            hint="give the @context inspectx delivery writes",
+            location="/@context",
+        )
 
 
 def _namespaces(document: Mapping[str, Any]) -> dict[str, str]:
     from inspectx.delivery.eventhash import context_namespaces
 
-    return {**context_namespaces(document.get("@context")), PREFIX: NS}
+    return context_namespaces(document.get("@context"))
 
 
 # --------------------------------------------------------------------------- the steps
@@ -347,41 +378,31 @@ def _time(text: str) -> datetime:
 
 
 def _possessor(event: Mapping[str, Any], which: str) -> str | None:
+    # the schema holds vocabulary values to their bare CBV names, as the hash reads them
     for entry in event.get(f"{which}List", ()):
-        if _short(str(entry.get("type", ""))) == "possessing_party":
-            value = entry.get(which)
-            return value if isinstance(value, str) else None
+        if entry["type"] == "possessing_party":
+            value: str | None = entry.get(which)
+            return value
     return None
-
-
-_CBV_MARKERS = (":bizstep:", "/BizStep-", ":disp:", "/Disp-", ":btt:", "/BTT-", ":sdt:", "/SDT-")
-
-
-def _short(value: str) -> str:
-    """A CBV value in its short form (``shipping`` for the URN and Web URI forms)."""
-    for marker in _CBV_MARKERS:
-        if marker in value:
-            return value.rsplit(marker, 1)[1]
-    return value
-
-
-def _goods(event: Mapping[str, Any]) -> frozenset[str]:
-    if event.get("type") == "AggregationEvent":
-        return frozenset(event.get("childEPCs", ()))
-    return frozenset(event.get("epcList", ()))
 
 
 def _orders(event: Mapping[str, Any]) -> list[str]:
     return [
         t.get("bizTransaction", "")
         for t in event.get("bizTransactionList", ())
-        if _short(str(t.get("type", ""))) == "po"
+        if t["type"] == "po"
     ]
 
 
 def _binding(event: Mapping[str, Any]) -> tuple[Any, ...]:
     """What ties an event to one delivery: its certificate and its order."""
     return (event.get("certificationInfo"), event.get(CERTIFICATE_DIGEST), *_orders(event))
+
+
+def _is_issuer(entity: Entity, cert: Certificate) -> bool:
+    if cert.issuer.id is not None and cert.issuer.id == entity.id:
+        return True
+    return any(i.value in entity.identifiers for i in cert.issuer.identifiers)
 
 
 def _where(index: int, member: str | None = None) -> str:
@@ -492,7 +513,7 @@ def _link_step(
         )
         return None
     root = events[0]
-    if _short(str(root.get("bizStep", ""))) not in _LAB_STEPS:
+    if root["bizStep"] not in _LAB_STEPS:
         steps.fail(
             2,
             "delivery.no-lab-event",
@@ -501,7 +522,8 @@ def _link_step(
             _where(0, "bizStep"),
         )
     head = events[-1]
-    if _short(str(head.get("bizStep", ""))) != "accepting" or ACK not in head:
+    consumer = _possessor(head, "destination") or ""
+    if head["bizStep"] != "accepting" or ACK not in head or not consumer.startswith(_CONSUMER):
         steps.fail(
             2,
             "delivery.not-delivered",
@@ -561,7 +583,7 @@ def _signature_step(
             )
             continue
         actors[-1] = entity
-        step = _short(str(event.get("bizStep", "")))
+        step = event["bizStep"]
         allowed = ROLES_FOR_STEP.get(step)
         if allowed is None:
             steps.fail(
@@ -623,12 +645,13 @@ def _custody_step(
     for i, event in enumerate(events):
         source, destination = _possessor(event, "source"), _possessor(event, "destination")
         actor = actors[i]
-        if source is not None and holder is not None and source != holder:
+        if destination is not None and holder is not None and source != holder:
             steps.fail(
                 4,
                 "delivery.custody-gap",
-                f"event {i} hands over from {source}, but {holder} held the goods",
-                "a hand-over is missing between these events",
+                f"event {i} hands over from {source or 'nobody named'}, but {holder} held "
+                "the goods",
+                "a hand-over starts with whoever held the goods",
                 _where(i, "sourceList"),
             )
         if actor is not None:
@@ -655,49 +678,52 @@ def _custody_step(
     steps.close(4, f"held last by {holder}" if holder else "")
 
 
-def _goods_step(steps: _Steps, events: Sequence[Mapping[str, Any]]) -> None:
-    goods: frozenset[str] | None = None
+def _goods_step(
+    steps: _Steps, events: Sequence[Mapping[str, Any]], actors: Sequence[Entity | None]
+) -> None:
+    goods: frozenset[str] | None = None  # in custody: the items, or the parcel holding them
+    packed: dict[str, frozenset[str]] = {}  # parcel -> what was packed into it
     seals: frozenset[str] | None = None
+
+    def mismatch(i: int, message: str, member: str) -> None:
+        hint = "each event names the goods (or the parcel holding them) in custody"
+        steps.fail(5, "delivery.goods-mismatch", f"event {i} {message}", hint, _where(i, member))
+
     for i, event in enumerate(events):
-        these = _goods(event)
-        if event.get("type") == "AggregationEvent":
-            parent = event.get("parentID")
-            action = event.get("action")
-            if action == "ADD":
-                if goods is not None and these != goods:
-                    steps.fail(
-                        5,
-                        "delivery.goods-mismatch",
-                        f"event {i} packs {len(these)} items, not the {len(goods)} "
-                        "the chain carried",
-                        "the parcel must hold the inspected goods",
-                        _where(i, "childEPCs"),
-                    )
-                goods = frozenset({parent}) if isinstance(parent, str) else these
-            elif action == "DELETE":
+        if event["type"] == "AggregationEvent":
+            parent, children = event["parentID"], frozenset(event.get("childEPCs", ()))
+            inside = packed.get(parent)
+            if event["action"] == "ADD":
+                if goods is not None and children != goods:
+                    mismatch(i, "packs other goods than the chain carried", "childEPCs")
+                packed[parent] = children
+                now = frozenset({parent})
+            elif event["action"] == "DELETE":
+                now = children or inside or frozenset()
                 if goods is not None and parent not in goods:
-                    steps.fail(
-                        5,
-                        "delivery.goods-mismatch",
-                        f"event {i} unpacks {parent}, which the chain did not carry",
-                        "the parcel opened must be the parcel shipped",
-                        _where(i, "parentID"),
-                    )
-                goods = these
-        elif these:
-            if goods is not None and these != goods:
-                steps.fail(
-                    5,
-                    "delivery.goods-mismatch",
-                    f"event {i} is about other goods than the chain carried",
-                    "each event names the goods (or parcel) in custody",
-                    _where(i, "epcList"),
-                )
-            goods = goods if goods is not None else these
-        now = event.get(SEALS)
-        if now is not None:
-            current = frozenset(now)
-            if seals is not None and current != seals and event.get(RESEALED) != "true":
+                    mismatch(i, f"unpacks {parent}, which the chain did not carry", "parentID")
+                elif inside is not None and now != inside:
+                    mismatch(i, "takes other goods out of the parcel than were packed", "childEPCs")
+                elif not now:
+                    mismatch(i, "unpacks a parcel whose contents no event names", "childEPCs")
+            else:  # OBSERVE: the parcel, and its contents if named
+                now = frozenset({parent})
+                if goods is not None and now != goods:
+                    mismatch(i, f"observes {parent}, which the chain did not carry", "parentID")
+                elif children and inside is not None and children != inside:
+                    mismatch(i, "finds other goods in the parcel than were packed", "childEPCs")
+        else:
+            now = frozenset(event["epcList"])
+            if goods is not None and now != goods:
+                mismatch(i, "is about other goods than the chain carried", "epcList")
+        goods = now
+        reported = event.get(SEALS)
+        if reported is None:
+            continue
+        current = frozenset(reported)
+        if seals is not None and current != seals:
+            actor = actors[i]
+            if event.get(RESEALED) != "true":
                 steps.fail(
                     5,
                     "delivery.seal-changed",
@@ -706,7 +732,15 @@ def _goods_step(steps: _Steps, events: Sequence[Mapping[str, Any]]) -> None:
                     "the parcel was opened without a recorded re-seal",
                     _where(i, SEALS),
                 )
-            seals = current
+            elif actor is not None and not _RESEALERS & set(actor.roles):
+                steps.fail(
+                    5,
+                    "delivery.reseal-not-allowed",
+                    f"event {i} declares a re-seal by {actor.name}, a {'/'.join(actor.roles)}",
+                    "only customs, an inspection body or the platform re-seal goods",
+                    _where(i, RESEALED),
+                )
+        seals = current
     steps.close(5, f"seals {', '.join(sorted(seals))}" if seals else "")
 
 
@@ -754,7 +788,17 @@ def _time_step(
                 "the goods were moved on an expired certificate",
                 _where(i, "eventTime"),
             )
-        last = at if last is None else max(last, at)
+        # the lab samples before it certifies; every later event needs the certificate
+        if i > 0 and cert is not None and cert.valid_from is not None and at < cert.valid_from:
+            steps.fail(
+                6,
+                "delivery.outside-certificate-validity",
+                f"event {i} is before the certificate's validity began "
+                f"({cert.valid_from.isoformat()})",
+                "the goods were moved before the certificate covered them",
+                _where(i, "eventTime"),
+            )
+        last = at
     steps.close(6)
 
 
@@ -764,11 +808,21 @@ def _certificate_step(
     certificate: bytes,
     trust: TrustSnapshot,
     when: datetime,
-    order_id: str | None,
+    presented: tuple[str, str] | None,
+    root_signer: Entity | None,
     limits: Limits,
 ) -> tuple[Certificate | None, str | None]:
     admissible = verify_admissible(certificate, trust=trust, at=when, limits=limits)
     cert = admissible.certificate
+    if cert is not None and root_signer is not None and not _is_issuer(root_signer, cert):
+        steps.fail(
+            7,
+            "delivery.root-not-issuer",
+            f"the chain starts with an event by {root_signer.name}, not by the certificate's "
+            f"issuer {cert.issuer.name}",
+            "the custody chain starts where the issuing lab held the goods",
+            _where(0, PROOF),
+        )
     if admissible.verdict is not Verdict.VALID:
         codes = ", ".join(c.code or c.name for c in admissible.failing())
         (steps.fail if admissible.verdict is Verdict.INVALID else steps.unsure)(
@@ -811,11 +865,12 @@ def _certificate_step(
             None,
         )
     parsed = parse_order_ref(order) if order else None
-    if order_id is not None and (parsed is None or parsed[1] != order_id):
+    if presented is not None and parsed != presented:
+        shown = ":".join(parsed) if parsed else order
         steps.fail(
             7,
             "delivery.order-mismatch",
-            f"the proof is for order {parsed[1] if parsed else order}, not {order_id}",
+            f"the proof is for order {shown}, not {':'.join(presented)}",
             "a proof for one order proves nothing about another",
             None,
         )
@@ -834,11 +889,7 @@ def _certificate_step(
 
 
 def _acknowledgement_step(
-    steps: _Steps,
-    events: Sequence[Mapping[str, Any]],
-    delivery_code: str | None,
-    order: str | None,
-    log: PresentationLog | None,
+    steps: _Steps, events: Sequence[Mapping[str, Any]], delivery_code: str | None
 ) -> None:
     head = events[-1]
     ack = head.get(ACK)
@@ -880,17 +931,31 @@ def _acknowledgement_step(
             "a human must look at the evidence",
             where,
         )
-    if log is not None and order is not None:
-        first = log.record(head["eventID"], order)
-        if first is not None:
-            steps.fail(
-                8,
-                "delivery.replayed",
-                f"this proof was already presented for order {first}",
-                "one delivery proves one order; this is a replay",
-                where,
-            )
+    if ack.get("inspectx:sealIntact") == "false":
+        steps.unsure(
+            8,
+            "delivery.seal-broken-at-delivery",
+            "the consumer received the goods with a broken seal",
+            "a human must look at the evidence",
+            where,
+        )
     steps.close(8, f"{ack.get('inspectx:method', '')}, {condition or 'ok'}")
+
+
+def _replay_check(
+    steps: _Steps, events: Sequence[Mapping[str, Any]], order: str, log: PresentationLog
+) -> None:
+    # keyed by the acknowledgement's eventID: a content hash, immune to signature malleability
+    head = events[-1]["eventID"]
+    first = log.record(head, order, commit=steps.verdict() is Verdict.VALID)
+    if first is not None:
+        steps.fail(
+            8,
+            "delivery.replayed",
+            f"this proof was already accepted for order {first}",
+            "one delivery proves one order; this is a replay",
+            _where(len(events) - 1, "eventID"),
+        )
 
 
 def verify_delivery(
@@ -898,7 +963,7 @@ def verify_delivery(
     *,
     certificate: bytes,
     trust: TrustSnapshot,
-    order_id: str | None = None,
+    order: tuple[str, str] | None = None,
     delivery_code: str | None = None,
     presentations: PresentationLog | None = None,
     at: datetime | None = None,
@@ -909,10 +974,12 @@ def verify_delivery(
     """Run the eight steps on a delivery proof (EPCIS 2.0 JSON-LD or XML bytes).
 
     ``certificate`` is the certificate's bytes (JSON or XML; it is verified against
-    ``trust`` too); ``order_id`` the order the proof is presented for; ``delivery_code``
-    the one-time code the platform issued for it; ``presentations`` remembers which
-    order each proof was presented for. ``at`` is the verification clock (default now).
-    Never raises for a bad bundle: the report says what failed.
+    ``trust`` too); ``order`` the (platform, order id) the proof is presented for;
+    ``delivery_code`` the one-time code the platform issued for it; ``presentations``
+    remembers the order a proof was accepted for, so that presenting it for another
+    order is refused as a replay (a proof is remembered only once it verified).
+    ``at`` is the verification clock (default now). Never raises for a bad bundle:
+    the report says what failed.
     """
     from inspectx.delivery.eventhash import event_hash
 
@@ -970,21 +1037,24 @@ def verify_delivery(
             steps.skip(step, "the events do not form one chain (step 2)")
     else:
         _custody_step(steps, events, actors)
-        _goods_step(steps, events)
-    cert, order = _certificate_step(
-        steps, events, certificate, trust, when, order_id, certificate_limits
+        _goods_step(steps, events, actors)
+    cert, bundle_order = _certificate_step(
+        steps, events, certificate, trust, when, order, actors[0], certificate_limits
     )
     _time_step(steps, events, times, when, skew, cert)
     if chain is None:
         steps.skip(8, "the events do not form one chain (step 2)")
     else:
-        _acknowledgement_step(steps, events, delivery_code, order_id or order, presentations)
+        _acknowledgement_step(steps, events, delivery_code)
+        presented = order_ref(*order) if order is not None else bundle_order
+        if presentations is not None and presented is not None:
+            _replay_check(steps, events, presented, presentations)
     timeline = (
         tuple(
             TimelineEntry(
                 event_id=e["eventID"],
                 time=t,
-                biz_step=_short(str(e.get("bizStep", ""))),
+                biz_step=e["bizStep"],
                 actor=a.name if a else None,
                 source=_possessor(e, "source"),
                 destination=_possessor(e, "destination"),
@@ -999,7 +1069,7 @@ def verify_delivery(
     return DeliveryReport(
         verdict=steps.verdict(),
         checks=checks,
-        order=order,
+        order=bundle_order,
         head_event_id=events[-1]["eventID"] if events else None,
         timeline=timeline,
         certificate=cert,
