@@ -69,6 +69,7 @@ from typing import Any, Final, NoReturn, cast
 
 from lxml import etree
 
+from inspectx.delivery import cbv
 from inspectx.errors import InspectxError
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 from inspectx.formats.safexml import parse_xml
@@ -170,77 +171,27 @@ class _Vocab:
 
     __slots__ = ("to_json", "to_xml")
 
-    def __init__(self, terms: str, xml_prefix: str, *other_prefixes: str) -> None:
+    def __init__(self, terms: list[str], xml_prefix: str, *other_prefixes: str) -> None:
         self.to_xml: dict[str, str] = {}
         self.to_json: dict[str, str] = {}
-        for term in terms.split():
+        for term in terms:
             self.to_xml[term] = xml_prefix + term
             for prefix in (xml_prefix, *other_prefixes):
                 self.to_json[prefix + term] = term
 
 
-_BIZSTEP: Final = _Vocab(
-    "accepting arriving assembling collecting commissioning consigning creating_class_instance "
-    "cycle_counting decommissioning departing destroying disassembling dispensing encoding "
-    "entering_exiting holding inspecting installing killing loading other packing picking "
-    "receiving removing repackaging repairing replacing reserving retail_selling sampling "
-    "sensor_reporting shipping staging_outbound stock_taking stocking storing transporting "
-    "unloading unpacking void_shipping",
-    "urn:epcglobal:cbv:bizstep:",
-    "https://ref.gs1.org/cbv/BizStep-",
-    "cbv:BizStep-",
-)
-_DISPOSITION: Final = _Vocab(
-    "active available completeness_verified completeness_inferred conformant container_closed "
-    "container_open damaged destroyed dispensed disposed encoded expired in_progress in_transit "
-    "inactive mismatch_instance mismatch_class mismatch_quantity needs_replacement "
-    "no_pedigree_match non_conformant non_sellable_other partially_dispensed recalled reserved "
-    "retail_sold returned sellable_accessible sellable_not_accessible stolen unavailable unknown",
-    "urn:epcglobal:cbv:disp:",
-    "https://ref.gs1.org/cbv/Disp-",
-    "cbv:Disp-",
-)
-_BTT: Final = _Vocab(
-    "bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt",
-    "urn:epcglobal:cbv:btt:",
-    "https://ref.gs1.org/cbv/BTT-",
-    "cbv:BTT-",
-)
-_SDT: Final = _Vocab(
-    "owning_party possessing_party location",
-    "urn:epcglobal:cbv:sdt:",
-    "https://ref.gs1.org/cbv/SDT-",
-    "cbv:SDT-",
-)
-_ERROR_REASON: Final = _Vocab(
-    "did_not_occur incorrect_data",
-    "urn:epcglobal:cbv:er:",
-    "https://ref.gs1.org/cbv/ER-",
-    "cbv:ER-",
-)
-_MEASUREMENT: Final = _Vocab(
-    "AbsoluteHumidity AbsorbedDose AbsorbedDoseRate Acceleration Radioactivity Altitude "
-    "AmountOfSubstance AmountOfSubstancePerUnitVolume Angle AngularAcceleration AngularMomentum "
-    "AngularVelocity Area Capacitance Conductance Conductivity Count Density Dimensionless "
-    "DoseEquivalent DoseEquivalentRate DynamicViscosity ElectricCharge ElectricCurrent "
-    "ElectricCurrentDensity ElectricFieldStrength Energy Exposure Force Frequency Illuminance "
-    "Inductance Irradiance KinematicViscosity Length LinearMomentum Luminance LuminousFlux "
-    "LuminousIntensity MagneticFlux MagneticFluxDensity MagneticVectorPotential Mass "
-    "MassConcentration MassFlowRate MassPerAreaTime MemoryCapacity MolalityOfSolute MolarEnergy "
-    "MolarMass MolarVolume Power Pressure RadiantFlux RadiantIntensity RelativeHumidity "
-    "Resistance Resistivity SolidAngle SpecificVolume Speed SurfaceDensity SurfaceTension "
-    "Temperature Time Torque Voltage Volume VolumeFlowRate VolumeFraction VolumetricFlux "
-    "Wavenumber",
-    "gs1:",
-    "https://gs1.org/voc/",
-)
-_ALERT: Final = _Vocab("ALARM_CONDITION ERROR_CONDITION", "gs1:", "https://gs1.org/voc/")
-_COMPONENT: Final = _Vocab(
-    "x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle easting "
-    "northing latitude longitude altitude",
-    "cbv:Comp-",
-    "https://ref.gs1.org/cbv/Comp-",
-)
+def _cbv(terms: list[str], urn: str, web: str) -> _Vocab:
+    return _Vocab(terms, f"urn:epcglobal:cbv:{urn}:", cbv.CBV + web, f"cbv:{web}")
+
+
+_BIZSTEP: Final = _cbv(cbv.BIZ_STEPS, "bizstep", "BizStep-")
+_DISPOSITION: Final = _cbv(cbv.DISPOSITIONS, "disp", "Disp-")
+_BTT: Final = _cbv(cbv.BUSINESS_TRANSACTION_TYPES, "btt", "BTT-")
+_SDT: Final = _cbv(cbv.SOURCE_DESTINATION_TYPES, "sdt", "SDT-")
+_ERROR_REASON: Final = _cbv(cbv.ERROR_REASONS, "er", "ER-")
+_MEASUREMENT: Final = _Vocab(cbv.MEASUREMENT_TYPES, "gs1:", cbv.GS1_VOC)
+_ALERT: Final = _Vocab(cbv.SENSOR_ALERTS, "gs1:", cbv.GS1_VOC)
+_COMPONENT: Final = _Vocab(cbv.COMPONENTS, "cbv:Comp-", cbv.CBV + "Comp-")
 
 # sensorReport / sensorMetadata attributes that are not plain strings
 _SENSOR_NUMBERS: Final = frozenset(

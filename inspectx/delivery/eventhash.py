@@ -78,6 +78,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Final, TypeGuard
 
+from inspectx.delivery import cbv
 from inspectx.errors import InspectxError
 
 __all__ = [
@@ -107,8 +108,8 @@ class EventHashError(InspectxError):
 
 # --------------------------------------------------------------------------- vocabulary
 
-_CBV: Final = "https://ref.gs1.org/cbv/"
-_GS1_VOC: Final = "https://gs1.org/voc/"
+_CBV: Final = cbv.CBV
+_GS1_VOC: Final = cbv.GS1_VOC
 _EVENT_TYPES: Final = frozenset(
     {
         "ObjectEvent",
@@ -134,53 +135,18 @@ _STANDARD_PREFIXES: Final[Mapping[str, str]] = {
 _VALUE_CURIE_NAMESPACES: Final = ("https://ref.gs1.org/", "https://gs1.org/")
 
 
-def _terms(base: str, names: str) -> dict[str, str]:
-    return {name: base + name for name in names.split()}
+def _terms(base: str, names: list[str]) -> dict[str, str]:
+    return {name: base + name for name in names}
 
 
 # The scoped term definitions of the EPCIS 2.0 JSON-LD context (ref.gs1.org/standards/epcis/2.0.0).
-_BIZ_STEPS: Final = _terms(
-    _CBV + "BizStep-",
-    "accepting arriving assembling collecting commissioning consigning creating_class_instance "
-    "cycle_counting decommissioning departing destroying disassembling dispensing encoding "
-    "entering_exiting holding inspecting installing killing loading other packing picking "
-    "receiving removing repackaging repairing replacing reserving retail_selling sampling "
-    "sensor_reporting shipping staging_outbound stock_taking stocking storing transporting "
-    "unloading unpacking void_shipping",
-)
-_DISPOSITIONS: Final = _terms(
-    _CBV + "Disp-",
-    "active available completeness_verified completeness_inferred conformant container_closed "
-    "container_open damaged destroyed dispensed disposed encoded expired in_progress in_transit "
-    "inactive mismatch_instance mismatch_class mismatch_quantity needs_replacement "
-    "no_pedigree_match non_conformant non_sellable_other partially_dispensed recalled reserved "
-    "retail_sold returned sellable_accessible sellable_not_accessible stolen unavailable unknown",
-)
-_BIZ_TRANSACTION_TYPES: Final = _terms(
-    _CBV + "BTT-", "bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt"
-)
-_SOURCE_DESTINATION_TYPES: Final = _terms(_CBV + "SDT-", "owning_party possessing_party location")
-_MEASUREMENT_TYPES: Final = _terms(
-    _GS1_VOC,
-    "AbsoluteHumidity AbsorbedDose AbsorbedDoseRate Acceleration Radioactivity Altitude "
-    "AmountOfSubstance AmountOfSubstancePerUnitVolume Angle AngularAcceleration AngularMomentum "
-    "AngularVelocity Area Capacitance Conductance Conductivity Count Density Dimensionless "
-    "DoseEquivalent DoseEquivalentRate DynamicViscosity ElectricCharge ElectricCurrent "
-    "ElectricCurrentDensity ElectricFieldStrength Energy Exposure Force Frequency Illuminance "
-    "Inductance Irradiance KinematicViscosity Length LinearMomentum Luminance LuminousFlux "
-    "LuminousIntensity MagneticFlux MagneticFluxDensity MagneticVectorPotential Mass "
-    "MassConcentration MassFlowRate MassPerAreaTime MemoryCapacity MolalityOfSolute MolarEnergy "
-    "MolarMass MolarVolume Power Pressure RadiantFlux RadiantIntensity RelativeHumidity "
-    "Resistance Resistivity SolidAngle SpecificVolume Speed SurfaceDensity SurfaceTension "
-    "Temperature Time Torque Voltage Volume VolumeFlowRate VolumeFraction VolumetricFlux "
-    "Wavenumber",
-)
-_SENSOR_EXCEPTIONS: Final = _terms(_GS1_VOC, "ALARM_CONDITION ERROR_CONDITION")
-_COMPONENTS: Final = _terms(
-    _CBV + "Comp-",
-    "x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle easting "
-    "northing latitude longitude altitude",
-)
+_BIZ_STEPS: Final = _terms(_CBV + "BizStep-", cbv.BIZ_STEPS)
+_DISPOSITIONS: Final = _terms(_CBV + "Disp-", cbv.DISPOSITIONS)
+_BIZ_TRANSACTION_TYPES: Final = _terms(_CBV + "BTT-", cbv.BUSINESS_TRANSACTION_TYPES)
+_SOURCE_DESTINATION_TYPES: Final = _terms(_CBV + "SDT-", cbv.SOURCE_DESTINATION_TYPES)
+_MEASUREMENT_TYPES: Final = _terms(_GS1_VOC, cbv.MEASUREMENT_TYPES)
+_SENSOR_EXCEPTIONS: Final = _terms(_GS1_VOC, cbv.SENSOR_ALERTS)
+_COMPONENTS: Final = _terms(_CBV + "Comp-", cbv.COMPONENTS)
 #: CBV 1.x URN vocabulary -> CBV 2.0 Web URI.
 _CBV_URN_RE: Final = re.compile(r"urn:epcglobal:cbv:(bizstep|disp|btt|sdt|er):")
 _CBV_URN_WEB: Final[Mapping[str, str]] = {

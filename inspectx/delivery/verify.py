@@ -64,7 +64,7 @@ from inspectx.model import Certificate
 from inspectx.proofs.dataintegrity import ProofError, verify_proof
 from inspectx.trust.fetch import TrustSnapshot
 from inspectx.trust.lists import Entity, ServiceStatus
-from inspectx.trust.verify import Check, CheckStatus, verify_admissible
+from inspectx.trust.verify import Check, CheckStatus, StepLog, verify_admissible
 from inspectx.validation.report import Verdict
 
 __all__ = [
@@ -231,57 +231,18 @@ class DeliveryReport:
         return [c.code for c in self.failing() if c.code]
 
 
-class _Steps:
+class _Steps(StepLog):
     def __init__(self) -> None:
-        self.checks: list[Check] = []
-        self._count: dict[int, int] = {}
+        super().__init__(STEPS, per_step=_FINDINGS_PER_STEP)
 
-    def add(
-        self,
-        step: int,
-        status: CheckStatus,
-        code: str | None = None,
-        message: str = "",
-        hint: str | None = None,
-        location: str | None = None,
-    ) -> None:
-        if status in (CheckStatus.FAILED, CheckStatus.INDETERMINATE):
-            self._count[step] = self._count.get(step, 0) + 1
-            if self._count[step] > _FINDINGS_PER_STEP:
-                return
-        self.checks.append(
-            Check(
-                step=step,
-                name=STEPS[step - 1],
-                status=status,
-                code=code,
-                message=message,
-                hint=hint,
-                location=location,
-            )
-        )
-
-    def fail(self, step: int, code: str, message: str, hint: str, location: str | None) -> None:
+    def refuse(self, step: int, code: str, message: str, hint: str, location: str | None) -> None:
         self.add(step, CheckStatus.FAILED, code, message, hint, location)
 
     def unsure(self, step: int, code: str, message: str, hint: str, location: str | None) -> None:
         self.add(step, CheckStatus.INDETERMINATE, code, message, hint, location)
 
-    def close(self, step: int, message: str = "") -> None:
-        """Mark ``step`` passed unless it already has a finding."""
-        if not any(c.step == step for c in self.checks):
-            self.add(step, CheckStatus.PASSED, message=message)
-
     def skip(self, step: int, why: str) -> None:
         self.add(step, CheckStatus.SKIPPED, message=why)
-
-    def verdict(self) -> Verdict:
-        statuses = {c.status for c in self.checks}
-        if CheckStatus.FAILED in statuses:
-            return Verdict.INVALID
-        if CheckStatus.INDETERMINATE in statuses:
-            return Verdict.INDETERMINATE
-        return Verdict.VALID
 
 
 # --------------------------------------------------------------------------- reading
@@ -416,7 +377,7 @@ def _link_step(
     for i, event in enumerate(events):
         event_id = event["eventID"]
         if event_id in index_of:
-            steps.fail(
+            steps.refuse(
                 2,
                 "delivery.duplicate-event",
                 f"event {i} repeats event {index_of[event_id]}",
@@ -433,7 +394,7 @@ def _link_step(
             roots.append(i)
             continue
         if len(previous) > 1:
-            steps.fail(
+            steps.refuse(
                 2,
                 "delivery.merge",
                 f"event {i} follows {len(previous)} events",
@@ -444,7 +405,7 @@ def _link_step(
         before = index_of.get(previous[0])
         if before is None:
             if _binding(event) != _binding(events[0]):
-                steps.fail(
+                steps.refuse(
                     2,
                     "delivery.spliced",
                     f"event {i} continues another proof: it follows an event that is "
@@ -453,7 +414,7 @@ def _link_step(
                     _where(i, PREVIOUS),
                 )
             else:
-                steps.fail(
+                steps.refuse(
                     2,
                     "delivery.broken-link",
                     f"event {i} follows an event that is not in the proof",
@@ -462,7 +423,7 @@ def _link_step(
                 )
             return None
         if before in successor:
-            steps.fail(
+            steps.refuse(
                 2,
                 "delivery.fork",
                 f"events {successor[before]} and {i} both follow event {before}",
@@ -472,7 +433,7 @@ def _link_step(
             return None
         successor[before] = i
     if not roots:
-        steps.fail(
+        steps.refuse(
             2,
             "delivery.cycle",
             "every event follows another: the links form a cycle",
@@ -485,7 +446,7 @@ def _link_step(
         chain.append(successor[chain[-1]])
     if len(roots) > 1 or len(chain) != len(events):
         if len(roots) == 1:
-            steps.fail(
+            steps.refuse(
                 2,
                 "delivery.cycle",
                 "some events link to each other in a cycle",
@@ -493,7 +454,7 @@ def _link_step(
                 None,
             )
         else:
-            steps.fail(
+            steps.refuse(
                 2,
                 "delivery.disconnected",
                 f"the events form {len(roots)} separate chains",
@@ -503,7 +464,7 @@ def _link_step(
         return None
     if chain != list(range(len(events))):
         first = next(i for i, c in enumerate(chain) if c != i)
-        steps.fail(
+        steps.refuse(
             2,
             "delivery.out-of-order",
             f"event {chain[first]} comes {first + 1}. in the chain but is listed "
@@ -514,7 +475,7 @@ def _link_step(
         return None
     root = events[0]
     if root["bizStep"] not in _LAB_STEPS:
-        steps.fail(
+        steps.refuse(
             2,
             "delivery.no-lab-event",
             "the chain does not start with the lab's sampling or inspection",
@@ -524,7 +485,7 @@ def _link_step(
     head = events[-1]
     consumer = _possessor(head, "destination") or ""
     if head["bizStep"] != "accepting" or ACK not in head or not consumer.startswith(_CONSUMER):
-        steps.fail(
+        steps.refuse(
             2,
             "delivery.not-delivered",
             "the chain ends before the consumer's acknowledgement",
@@ -548,7 +509,7 @@ def _signature_step(
         actors.append(None)
         proof = proof_of(event)
         if not proof:
-            steps.fail(
+            steps.refuse(
                 3,
                 "delivery.unsigned",
                 f"event {i} carries no proof",
@@ -574,7 +535,7 @@ def _signature_step(
                 )
             verify_proof(proof_document(event["eventID"]), proof, public_key=key.public_key)
         except ProofError as exc:
-            steps.fail(
+            steps.refuse(
                 3,
                 "delivery.signature",
                 f"event {i}: {exc.message}",
@@ -586,7 +547,7 @@ def _signature_step(
         step = event["bizStep"]
         allowed = ROLES_FOR_STEP.get(step)
         if allowed is None:
-            steps.fail(
+            steps.refuse(
                 3,
                 "delivery.step-not-in-profile",
                 f"event {i} has business step {step!r}, which no actor may sign",
@@ -594,7 +555,7 @@ def _signature_step(
                 _where(i, "bizStep"),
             )
         elif not allowed & set(entity.roles):
-            steps.fail(
+            steps.refuse(
                 3,
                 "delivery.actor-role",
                 f"event {i} ({step}) is signed by {entity.name}, a "
@@ -606,7 +567,7 @@ def _signature_step(
         if at is None:
             continue
         if (key.valid_from and at < key.valid_from) or (key.valid_until and at > key.valid_until):
-            steps.fail(
+            steps.refuse(
                 3,
                 "delivery.key-outside-validity",
                 f"event {i} at {at.isoformat()} is signed with a key listed as valid "
@@ -617,7 +578,7 @@ def _signature_step(
             )
         status = service.status_at(at)
         if status is not ServiceStatus.ACCREDITED:
-            steps.fail(
+            steps.refuse(
                 3,
                 "delivery.actor-not-active",
                 f"{entity.name}'s {service.type} service was "
@@ -646,7 +607,7 @@ def _custody_step(
         source, destination = _possessor(event, "source"), _possessor(event, "destination")
         actor = actors[i]
         if destination is not None and holder is not None and source != holder:
-            steps.fail(
+            steps.refuse(
                 4,
                 "delivery.custody-gap",
                 f"event {i} hands over from {source or 'nobody named'}, but {holder} held "
@@ -657,7 +618,7 @@ def _custody_step(
         if actor is not None:
             if source is not None or destination is not None:
                 if actor.id not in (source, destination):
-                    steps.fail(
+                    steps.refuse(
                         4,
                         "delivery.actor-not-party",
                         f"event {i} is a hand-over between {source} and {destination} "
@@ -666,7 +627,7 @@ def _custody_step(
                         _where(i, PROOF),
                     )
             elif holder is not None and actor.id != holder and not _OBSERVERS & set(actor.roles):
-                steps.fail(
+                steps.refuse(
                     4,
                     "delivery.actor-not-possessor",
                     f"event {i} is signed by {actor.name}, but {holder} held the goods",
@@ -687,7 +648,7 @@ def _goods_step(
 
     def mismatch(i: int, message: str, member: str) -> None:
         hint = "each event names the goods (or the parcel holding them) in custody"
-        steps.fail(5, "delivery.goods-mismatch", f"event {i} {message}", hint, _where(i, member))
+        steps.refuse(5, "delivery.goods-mismatch", f"event {i} {message}", hint, _where(i, member))
 
     for i, event in enumerate(events):
         if event["type"] == "AggregationEvent":
@@ -724,7 +685,7 @@ def _goods_step(
         if seals is not None and current != seals:
             actor = actors[i]
             if event.get(RESEALED) != "true":
-                steps.fail(
+                steps.refuse(
                     5,
                     "delivery.seal-changed",
                     f"event {i} reports seals {sorted(current)}, not {sorted(seals)}, "
@@ -733,7 +694,7 @@ def _goods_step(
                     _where(i, SEALS),
                 )
             elif actor is not None and not _RESEALERS & set(actor.roles):
-                steps.fail(
+                steps.refuse(
                     5,
                     "delivery.reseal-not-allowed",
                     f"event {i} declares a re-seal by {actor.name}, a {'/'.join(actor.roles)}",
@@ -755,7 +716,7 @@ def _time_step(
     last: datetime | None = None
     for i, at in enumerate(times):
         if at is None:
-            steps.fail(
+            steps.refuse(
                 6,
                 "delivery.event-time",
                 f"event {i} has no readable time",
@@ -764,7 +725,7 @@ def _time_step(
             )
             continue
         if last is not None and at < last - skew:
-            steps.fail(
+            steps.refuse(
                 6,
                 "delivery.time-order",
                 f"event {i} ({at.isoformat()}) is earlier than the event before it "
@@ -773,7 +734,7 @@ def _time_step(
                 _where(i, "eventTime"),
             )
         if at > when + skew:
-            steps.fail(
+            steps.refuse(
                 6,
                 "delivery.future-event",
                 f"event {i} is dated {at.isoformat()}, after the verification time",
@@ -781,7 +742,7 @@ def _time_step(
                 _where(i, "eventTime"),
             )
         if cert is not None and cert.valid_until is not None and at > cert.valid_until:
-            steps.fail(
+            steps.refuse(
                 6,
                 "delivery.outside-certificate-validity",
                 f"event {i} is after the certificate expired ({cert.valid_until.isoformat()})",
@@ -790,7 +751,7 @@ def _time_step(
             )
         # the lab samples before it certifies; every later event needs the certificate
         if i > 0 and cert is not None and cert.valid_from is not None and at < cert.valid_from:
-            steps.fail(
+            steps.refuse(
                 6,
                 "delivery.outside-certificate-validity",
                 f"event {i} is before the certificate's validity began "
@@ -815,7 +776,7 @@ def _certificate_step(
     admissible = verify_admissible(certificate, trust=trust, at=when, limits=limits)
     cert = admissible.certificate
     if cert is not None and root_signer is not None and not _is_issuer(root_signer, cert):
-        steps.fail(
+        steps.refuse(
             7,
             "delivery.root-not-issuer",
             f"the chain starts with an event by {root_signer.name}, not by the certificate's "
@@ -825,7 +786,7 @@ def _certificate_step(
         )
     if admissible.verdict is not Verdict.VALID:
         codes = ", ".join(c.code or c.name for c in admissible.failing())
-        (steps.fail if admissible.verdict is Verdict.INVALID else steps.unsure)(
+        (steps.refuse if admissible.verdict is Verdict.INVALID else steps.unsure)(
             7,
             "delivery.certificate-not-admissible",
             f"the certificate is {admissible.verdict.value}: {codes}",
@@ -838,7 +799,7 @@ def _certificate_step(
         if cert is not None and (
             event.get("certificationInfo") != cert.id or event.get(CERTIFICATE_DIGEST) != digest
         ):
-            steps.fail(
+            steps.refuse(
                 7,
                 "delivery.certificate-mismatch",
                 f"event {i} is about another certificate, or another version of it",
@@ -847,7 +808,7 @@ def _certificate_step(
             )
         found = _orders(event)
         if len(found) != 1:
-            steps.fail(
+            steps.refuse(
                 7,
                 "delivery.order-mismatch",
                 f"event {i} names {len(found)} orders, not one",
@@ -857,7 +818,7 @@ def _certificate_step(
         orders.update(found)
     order = next(iter(orders)) if len(orders) == 1 else None
     if len(orders) > 1:
-        steps.fail(
+        steps.refuse(
             7,
             "delivery.order-mismatch",
             f"the events name {len(orders)} different orders",
@@ -867,7 +828,7 @@ def _certificate_step(
     parsed = parse_order_ref(order) if order else None
     if presented is not None and parsed != presented:
         shown = ":".join(parsed) if parsed else order
-        steps.fail(
+        steps.refuse(
             7,
             "delivery.order-mismatch",
             f"the proof is for order {shown}, not {':'.join(presented)}",
@@ -877,7 +838,7 @@ def _certificate_step(
     if cert is not None and parsed is not None and cert.consignment is not None:
         refs = {(r.platform, r.order_id) for r in cert.consignment.order_refs}
         if refs and parsed not in refs:
-            steps.fail(
+            steps.refuse(
                 7,
                 "delivery.order-not-in-certificate",
                 f"the certificate's consignment does not include order {parsed[1]}",
@@ -907,7 +868,7 @@ def _acknowledgement_step(
             where,
         )
     elif not code_matches(ack, delivery_code):
-        steps.fail(
+        steps.refuse(
             8,
             "delivery.code-mismatch",
             "the confirmed code is not the one the platform issued for this order",
@@ -916,7 +877,7 @@ def _acknowledgement_step(
         )
     condition = ack.get("inspectx:condition")
     if condition == "refused":
-        steps.fail(
+        steps.refuse(
             8,
             "delivery.refused",
             "the consumer refused the goods",
@@ -949,7 +910,7 @@ def _replay_check(
     head = events[-1]["eventID"]
     first = log.record(head, order, commit=steps.verdict() is Verdict.VALID)
     if first is not None:
-        steps.fail(
+        steps.refuse(
             8,
             "delivery.replayed",
             f"this proof was already accepted for order {first}",
@@ -995,9 +956,8 @@ def verify_delivery(
     try:
         document = read_bundle(bundle, limits)
     except InspectxError as exc:
-        steps.fail(1, exc.code, exc.message, exc.hint, exc.location)
-        for step in range(2, 9):
-            steps.skip(step, "the proof could not be read")
+        steps.fail(1, exc)
+        steps.skip_the_rest("the proof could not be read")
         return DeliveryReport(
             verdict=steps.verdict(),
             checks=tuple(steps.checks),
@@ -1013,10 +973,10 @@ def verify_delivery(
         try:
             computed = event_hash(unsigned_event(event), namespaces)
         except InspectxError as exc:
-            steps.fail(1, exc.code, f"event {i}: {exc.message}", exc.hint, _where(i))
+            steps.refuse(1, exc.code, f"event {i}: {exc.message}", exc.hint, _where(i))
             continue
         if computed != event["eventID"]:
-            steps.fail(
+            steps.refuse(
                 1,
                 "delivery.event-id-mismatch",
                 f"event {i}'s content does not hash to its eventID",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,7 +40,7 @@ from inspectx.validation.report import Severity, Verdict
 from inspectx.validation.rules import check_rules
 from inspectx.validation.schema import SchemaValidators
 
-__all__ = ["Check", "CheckStatus", "VerificationReport", "verify_admissible"]
+__all__ = ["Check", "CheckStatus", "StepLog", "VerificationReport", "verify_admissible"]
 
 STEPS = (
     "format",
@@ -94,9 +95,18 @@ class VerificationReport:
         return tuple(c for c in self.checks if c.status in ("failed", "indeterminate"))
 
 
-class _Steps:
-    def __init__(self) -> None:
+class StepLog:
+    """The checks of numbered steps as they are made, and the verdict they give (§6).
+
+    ``names`` names the steps (step ``n`` is ``names[n - 1]``); at most ``per_step``
+    failed or indeterminate checks are kept per step (a long input need not list each).
+    """
+
+    def __init__(self, names: Sequence[str], per_step: int | None = None) -> None:
+        self.names = names
+        self.per_step = per_step
         self.checks: list[Check] = []
+        self._findings: dict[int, int] = {}
 
     def add(
         self,
@@ -107,26 +117,28 @@ class _Steps:
         hint: str | None = None,
         location: str | None = None,
     ) -> None:
+        if status in (CheckStatus.FAILED, CheckStatus.INDETERMINATE):
+            self._findings[step] = self._findings.get(step, 0) + 1
+            if self.per_step is not None and self._findings[step] > self.per_step:
+                return
         self.checks.append(
-            Check(
-                step=step,
-                name=STEPS[step - 1],
-                status=status,
-                code=code,
-                message=message,
-                hint=hint,
-                location=location,
-            )
-        )
+            Check(step=step, name=self.names[step - 1], status=status, code=code,
+                  message=message, hint=hint, location=location)
+        )  # fmt: skip
 
     def fail(self, step: int, exc: InspectxError, status: CheckStatus = CheckStatus.FAILED) -> None:
         self.add(step, status, exc.code, exc.message, exc.hint or None, exc.location)
 
-    def skip_the_rest(self) -> None:
+    def close(self, step: int, message: str = "") -> None:
+        """Mark ``step`` passed unless it already has a check."""
+        if not any(c.step == step for c in self.checks):
+            self.add(step, CheckStatus.PASSED, message=message)
+
+    def skip_the_rest(self, why: str = "an earlier step failed") -> None:
         done = {c.step for c in self.checks}
-        for later in range(1, len(STEPS) + 1):
+        for later in range(1, len(self.names) + 1):
             if later not in done:
-                self.add(later, CheckStatus.SKIPPED, message="an earlier step failed")
+                self.add(later, CheckStatus.SKIPPED, message=why)
 
     def verdict(self) -> Verdict:
         statuses = {c.status for c in self.checks}
@@ -155,7 +167,7 @@ def verify_admissible(
     Never raises for bad input: the report says what failed.
     """
     when = (at or datetime.now(UTC)).astimezone(UTC)
-    steps = _Steps()
+    steps = StepLog(STEPS)
     sha256 = ""
     trust_list = trust.trust_list
     cert: Certificate | None = None
@@ -227,7 +239,9 @@ def _listed_signer_of(root: Any, trust: TrustSnapshot) -> Listing | None:
     return listing
 
 
-def _xml_signature_steps(steps: _Steps, root: Any, listing: Listing, when: datetime) -> Certificate:
+def _xml_signature_steps(
+    steps: StepLog, root: Any, listing: Listing, when: datetime
+) -> Certificate:
     """Steps 4-6 for an XML signature by a listed certificate; raises for steps 1, 2, 4."""
     from inspectx.proofs.xmldsig import verify_xml_tree
 
@@ -257,7 +271,7 @@ def _xml_signature_steps(steps: _Steps, root: Any, listing: Listing, when: datet
     return cert
 
 
-def _rules_step(steps: _Steps, cert: Certificate, rules: bool) -> None:
+def _rules_step(steps: StepLog, cert: Certificate, rules: bool) -> None:
     if not rules:
         steps.add(3, CheckStatus.SKIPPED, message="rules were not asked for")
         return
@@ -278,7 +292,7 @@ def _rules_step(steps: _Steps, cert: Certificate, rules: bool) -> None:
 
 
 def _proof_steps(
-    steps: _Steps,
+    steps: StepLog,
     loaded: LoadedCertificate,
     trust: TrustSnapshot,
     when: datetime,
@@ -474,7 +488,7 @@ def _status_and_scope(
 _TARIFF_SYSTEMS = frozenset({"HS", "CN", "HTS", "HTSUS", "TARIC"})
 
 
-def _validity_step(steps: _Steps, cert: Certificate, when: datetime) -> None:
+def _validity_step(steps: StepLog, cert: Certificate, when: datetime) -> None:
     if cert.status is CertificateStatus.REVOKED:
         steps.add(7, CheckStatus.FAILED, "document.revoked", "the certificate says it is revoked")
     elif cert.valid_until is not None and when > cert.valid_until:
@@ -497,7 +511,7 @@ def _validity_step(steps: _Steps, cert: Certificate, when: datetime) -> None:
 
 
 def _freshness_step(
-    steps: _Steps, trust: TrustSnapshot, when: datetime, max_age: timedelta | None
+    steps: StepLog, trust: TrustSnapshot, when: datetime, max_age: timedelta | None
 ) -> None:
     trust_list = trust.trust_list
     if when > trust_list.next_update:
