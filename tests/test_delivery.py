@@ -647,3 +647,19 @@ def test_regression_presentation_log_is_not_poisoned_by_a_refused_presentation(
 def test_regression_odd_epcis_body_is_reported_not_raised(body: str, trust: TrustSnapshot) -> None:
     data = f'{{"@context": [], "type": "EPCISDocument", "epcisBody": {body}}}'.encode()
     assert _verify(data, trust).codes() == ["delivery.schema"]
+
+
+def test_certificate_that_is_not_admissible(trust: TrustSnapshot) -> None:
+    tampered = CERT_BYTES.replace(b"Nordwerk", b"Nordwerx", 1)
+    report = _verify(BUNDLE.read_bytes(), trust, certificate=tampered)
+    _refused(report, "delivery.certificate-not-admissible")
+    unlisted = (FIXTURES / "trust" / "signed" / "signer-not-listed.json").read_bytes()
+    unsure = _verify(BUNDLE.read_bytes(), trust, certificate=unlisted)
+    assert unsure.verdict.value == "INVALID"  # another certificate as well
+    assert {"delivery.certificate-not-admissible", "delivery.certificate-mismatch"} <= set(
+        unsure.codes()
+    )
+    assert any(
+        c.status.value == "indeterminate" and c.code == "delivery.certificate-not-admissible"
+        for c in unsure.checks
+    )
