@@ -71,8 +71,7 @@ def require_lossless(losses: Sequence[Loss], target: str) -> None:
         more = f" (and {len(losses) - 1} more)" if len(losses) > 1 else ""
         raise ConversionLoss(
             "convert.lossy",
-            f"converting to {target} would {_VERB[first.kind]} {first.field}: "
-            f"{first.reason}{more}",
+            f"converting to {target} would {_VERB[first.kind]} {first.field}: {first.reason}{more}",
             hint="drop --strict to convert anyway; the conversion report lists every loss",
             location=first.field,
         )
