@@ -25,7 +25,8 @@ def _manifest() -> list[tuple[str, str, set[str], str, str]]:
 
 
 ROWS = _manifest()
-OWN_MANIFESTS = {"packs", "trust", "delivery"}  # folders that carry their own expected-outcome file
+# folders that carry their own expected-outcome file
+OWN_MANIFESTS = {"packs", "trust", "delivery", "sps", "untp"}
 
 
 def test_manifest_lists_every_fixture_file() -> None:

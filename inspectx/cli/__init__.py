@@ -203,37 +203,57 @@ def _limits(max_bytes: int) -> Any:
 @click.option(
     "--to",
     "target",
-    type=click.Choice(["json", "xml"]),
-    help="Output format (default: the other one).",
+    type=click.Choice(["json", "xml", "sps", "untp-dcc"]),
+    help="Output format: inspectx json or xml (default: the other one; json for a foreign "
+    "input), UN/CEFACT SPS eCert XML (sps), or a UNTP conformity credential (untp-dcc).",
 )
+@click.option("--strict", is_flag=True, help="Fail instead of flattening or dropping anything.")
+@click.option(
+    "--no-extension",
+    "no_extension",
+    is_flag=True,
+    help="Leave out the inspectx extension that lets SPS and UNTP output convert back "
+    "exactly (the conversion report then lists what the target could not hold).",
+)
+@_format_option("text", "json", help="The conversion report: text, or one JSON object.")
 @_output_options
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_max_bytes_option
 def convert(
     inputs: tuple[str, ...],
     target: str | None,
+    strict: bool,
+    no_extension: bool,
+    out_format: str,
     output: str | None,
     output_dir: str | None,
     force: bool,
     quiet: bool,
     max_bytes: int,
 ) -> None:
-    """Convert certificates between inspectx JSON and inspectx XML, losslessly.
+    """Convert certificates: inspectx JSON and XML losslessly, and to and from UN/CEFACT
+    SPS eCert XML and UNTP conformity credentials with a report of anything flattened
+    or dropped.
 
-    The input format is detected from the content; IN may be files, directories
-    (their *.json and *.xml files) or - for standard input. One input without
-    -o goes to standard output. Outputs are written atomically and never
-    replace an input.
+    The input format is detected from the content (an XML root's namespace, a JSON
+    document's type); IN may be files, directories (their *.json and *.xml files) or -
+    for standard input. One input without -o goes to standard output. Outputs are
+    written atomically and never replace an input. The conversion report goes to
+    standard output when the outputs go to files, else to standard error.
 
     \b
     Examples:
       inspectx convert report.json -o report.xml
       inspectx convert report.xml --to json > report.json
       inspectx convert certs/ --to xml --output-dir xml/
+      inspectx convert report.json --to sps -o report.sps.xml
+      inspectx convert report.json --to untp-dcc --strict -o report.dcc.json
+      inspectx convert traces-intra.xml -o report.json      # SPS in, inspectx JSON out
     """
     from inspectx._io import ensure_not_an_input, expand_inputs, read_input, write_atomic
     from inspectx.errors import InspectxError, OutputError
     from inspectx.validation import SchemaValidators, convert_bytes
+    from inspectx.validation.interchange import interchange
 
     items = list(expand_inputs(inputs))
     batch = len(items) != 1 or any(os.path.isdir(i) for i in inputs)
@@ -280,17 +300,30 @@ def convert(
                 hint="give --force to replace it, or choose another output",
             )
 
+    conversions: list[dict[str, Any]] = []
     for item in items:
         try:
             if single_output:  # known before reading: refuse before any work
                 check_destination(single_output)
             data = read_input(item, max_bytes)
-            source_format, out = convert_bytes(
-                data,
-                target,  # type: ignore[arg-type]
-                limits=limits,
-                validators=validators,
-            )
+            losses: tuple[Any, ...] = ()
+            written: str
+            source_format: str
+            if target in ("sps", "untp-dcc") or _may_be_foreign(data):
+                done = interchange(
+                    data, target, strict=strict, extension=not no_extension,  # type: ignore[arg-type]
+                    limits=limits, validators=validators,
+                )  # fmt: skip
+                source_format, out, losses = done.source, done.data, done.losses
+                written = done.target
+            else:
+                source_format, out = convert_bytes(
+                    data,
+                    target,  # type: ignore[arg-type]
+                    limits=limits,
+                    validators=validators,
+                )
+                written = target or ("xml" if source_format == "json" else "json")
             if source_format == "xml" and b"http://www.w3.org/2000/09/xmldsig#" in data:
                 click.echo(
                     f"{_safe_name(item.path)}: note: its XML signature is not carried into the "
@@ -300,25 +333,50 @@ def convert(
             destination = single_output
             if output_dir:
                 # named by what was written: the input format comes from content, not the name
-                written = target or ("xml" if source_format == "json" else "json")
-                destination = _in_output_dir(item, output_dir, written)
+                destination = _in_output_dir(item, output_dir, _SUFFIX[written])
                 check_destination(destination)
             if destination is None:
                 sys.stdout.buffer.write(out)
                 sys.stdout.buffer.flush()
             else:
                 write_atomic(destination, out, force=force)
-                if not quiet:
+                if not quiet and out_format == "text":
                     click.echo(f"{_safe_name(item.path)} -> {_safe_name(destination)}", err=True)
+            conversions.append({"source": item.path, "from": source_format, "to": written,
+                                "output": destination or "-",
+                                "losses": [loss.as_dict() for loss in losses]})  # fmt: skip
+            if out_format == "text" and not quiet:
+                for loss in losses:
+                    click.echo(f"  {loss.kind.value} {_safe_name(loss.field)}: "
+                               f"{_safe_name(loss.reason)}", err=True)  # fmt: skip
             codes.append(EXIT_OK)
         except InspectxError as exc:
             for line in _error_lines(item.path, exc, err_style):
                 click.echo(line, err=True)
             codes.append(_exit_code_for(exc))
-    if batch and not quiet:
+            conversions.append({"source": item.path, "error": exc.as_dict()})
+    if out_format == "json":
+        report = {"schema": "inspectx.conversion/1", "conversions": conversions,
+                  "exitCode": _worst(codes)}  # fmt: skip
+        to_files = bool(output_dir or single_output)
+        click.echo(json.dumps(_clean(report), indent=2, ensure_ascii=False), err=not to_files)
+    elif batch and not quiet:
         failed = sum(1 for c in codes if c != EXIT_OK)
         click.echo(f"{len(codes) - failed} converted, {failed} failed", err=True)
     sys.exit(_worst(codes))
+
+
+_SUFFIX = {"json": "json", "xml": "xml", "sps": "sps.xml", "untp-dcc": "dcc.json"}
+
+
+def _may_be_foreign(data: bytes) -> bool:
+    """Whether ``data`` could be SPS or UNTP: their namespace or type must appear in the
+    bytes (no DTD or entity can spell them otherwise). The adapters then decide by the
+    parsed namespace or type; inspectx documents skip the second parse."""
+    head = data[:65536]
+    return b"urn:un:unece:uncefact:data:standard:SPSCertificate:" in head or (
+        b"DigitalConformityCredential" in data
+    )
 
 
 def _exit_code_for(exc: InspectxError) -> int:
