@@ -70,3 +70,21 @@ def test_inspectx_formats_are_sniffed_as_such() -> None:
     assert sniff_format(FIXTURE.read_bytes()) == "json"
     assert sniff_format(xml.read_bytes()) == "xml"
     assert interchange(FIXTURE.read_bytes()).target == "xml"
+
+
+def test_regression_cli_detects_foreign_input_however_it_is_spelled(tmp_path: Path) -> None:
+    """A long comment before the SPS root, a JSON escape in the UNTP type: the library
+    detected them, the command line once did not."""
+    sps = (FIXTURES / "sps" / "wheat-mycotoxins.sps.xml").read_bytes()
+    head, _, rest = sps.partition(b"?>")
+    padded = tmp_path / "padded.xml"
+    padded.write_bytes(head + b"?>\n<!--" + b" " * 70_000 + b"-->" + rest)
+    dcc = (FIXTURES / "untp" / "wheat-mycotoxins.dcc.json").read_bytes()
+    escaped = tmp_path / "escaped.json"
+    escaped.write_bytes(
+        dcc.replace(b'"DigitalConformityCredential"', b'"\\u0044igitalConformityCredential"', 1)
+    )
+    assert escaped.read_bytes() != dcc
+    for path in (padded, escaped):
+        done = run_cli("convert", str(path), "-o", str(tmp_path / f"{path.stem}.out.json"))
+        assert done.returncode == 0, done.stderr

@@ -130,11 +130,25 @@ def test_the_caller_names_the_digest_of_the_bytes_it_converted() -> None:
     assert (
         _json(exported.data)["credentialSubject"]["conformityCertificate"]["hashDigest"] == digest
     )
-    assert import_untp(exported.data).certificate == TOYS  # the digest is not checked on import
+    # the extension is trusted only when it is the certificate the link names by digest
+    imported = import_untp(exported.data)
+    assert imported.losses[0].field == f"/credentialSubject/{EXTENSION_TERM}"
+    assert "digest" in imported.losses[0].reason
     for bad in ("ABC", digest.upper(), digest[:-1], 42):
         with pytest.raises(UntpError) as err:
             export_untp(TOYS, certificate_sha256=bad)  # type: ignore[arg-type]
         assert err.value.code == "untp.invalid-digest"
+
+
+def test_regression_forged_extension_fields_the_credential_does_not_show() -> None:
+    """Status, signatories and LOD are not visible in UNTP: an extension edited there
+    must not be believed, because it is no longer what the link's digest names."""
+    doc = _json(export_untp(TOYS).data)
+    forged = doc["credentialSubject"][EXTENSION_TERM]
+    forged["status"] = "revoked"
+    imported = import_untp(json.dumps(doc).encode())
+    assert imported.certificate.status.value != "revoked"
+    assert imported.losses[0].field == f"/credentialSubject/{EXTENSION_TERM}"
 
 
 def test_the_output_is_deterministic_and_formatted() -> None:
@@ -344,7 +358,8 @@ def test_an_extension_edited_to_contradict_the_credential_loses() -> None:
     doc["credentialSubject"][EXTENSION_TERM]["tests"][CHROMIUM]["results"][0]["value"] = "0.018"
     imported = import_untp(_bytes(doc))
     assert imported.certificate.tests[CHROMIUM].results[0].value == Decimal("0.118")
-    assert VALUE in {x.field for x in imported.losses}
+    # no longer the certificate the link names: not used at all
+    assert imported.losses[0].field == f"/credentialSubject/{EXTENSION_TERM}"
 
 
 def test_a_flipped_conformance_wins_and_changes_the_verdict() -> None:

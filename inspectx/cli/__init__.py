@@ -370,12 +370,15 @@ _SUFFIX = {"json": "json", "xml": "xml", "sps": "sps.xml", "untp-dcc": "dcc.json
 
 
 def _may_be_foreign(data: bytes) -> bool:
-    """Whether ``data`` could be SPS or UNTP: their namespace or type must appear in the
-    bytes (no DTD or entity can spell them otherwise). The adapters then decide by the
-    parsed namespace or type; inspectx documents skip the second parse."""
-    head = data[:65536]
-    return b"urn:un:unece:uncefact:data:standard:SPSCertificate:" in head or (
-        b"DigitalConformityCredential" in data
+    """Whether ``data`` could be SPS or UNTP: their namespace or type appears in the bytes,
+    or could be spelled with an escape (a JSON ``\\u`` or an XML character reference).
+    The adapters then decide by the parsed namespace or type; plain inspectx documents
+    skip that second parse."""
+    return (
+        b"SPSCertificate" in data
+        or b"DigitalConformityCredential" in data
+        or b"\\u" in data
+        or b"&#" in data
     )
 
 

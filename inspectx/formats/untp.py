@@ -1950,6 +1950,12 @@ def _read_with_extension(
         where = f" ({exc.location})" if exc.location else ""
         reason = f"the inspectx extension is not a valid certificate{where}: {exc.message}"
         return cert, [_ignored(reason), *losses]
+    if sha is not None and sha != hashlib.sha256(data_to_json_bytes(extension)).hexdigest():
+        # the credential's link names the native certificate it was made from: an extension
+        # that is not that certificate could say anything the credential does not show
+        cert, losses = _read_plain(doc, sha)
+        reason = "the inspectx extension is not the certificate the credential links by digest"
+        return cert, [_ignored(reason), *losses]
     written, _ = _render(ext_cert, sha or _PLACEHOLDER)
     if _same(written, doc):
         return ext_cert, []

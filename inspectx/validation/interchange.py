@@ -9,7 +9,6 @@ Every certificate passes through the one model and is schema-checked on the way.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -91,6 +90,8 @@ def interchange(
     )
     if strict:
         require_lossless(losses, f"inspectx (from {source})")
+    if source in _NARROW and target in _NARROW:
+        render(cert, "json", validators=validators)  # the model between is schema-checked too
     if target == "sps":
         from inspectx.formats.sps import export_sps
 
@@ -99,9 +100,9 @@ def interchange(
     elif target == "untp-dcc":
         from inspectx.formats.untp import export_untp
 
-        # the credential links the native certificate by the digest of the bytes converted
-        digest = hashlib.sha256(data).hexdigest() if source == "json" else None
-        exported = export_untp(cert, extension=extension, certificate_sha256=digest)
+        # the link names the digest of the certificate's inspectx JSON rendering, which is
+        # what an import can check the extension against (not the bytes given here)
+        exported = export_untp(cert, extension=extension)
         out, losses = exported.data, [*losses, *exported.losses]
     else:
         out = render(cert, "xml" if target == "xml" else "json", validators=validators)
