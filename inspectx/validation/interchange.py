@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from inspectx.errors import OutputError
 from inspectx.formats.certificate import detect_format
 from inspectx.formats.conversion import Loss, require_lossless
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
@@ -106,6 +107,13 @@ def interchange(
         out, losses = exported.data, [*losses, *exported.losses]
     else:
         out = render(cert, "xml" if target == "xml" else "json", validators=validators)
+    if len(out) > limits.max_bytes:  # what inspectx (and so the recipient) would not read
+        raise OutputError(
+            "output.too-large",
+            f"the {target} output would be {len(out)} bytes, over the limit of "
+            f"{limits.max_bytes}",
+            hint="raise the limit (--max-bytes) on both sides",
+        )
     if strict:
         require_lossless(losses, target)
     return Interchanged(
