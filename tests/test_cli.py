@@ -173,12 +173,12 @@ def test_unreadable_input_exits_4(tmp_path: Path) -> None:
 def test_internal_error_exits_70_with_one_line_and_no_traceback(
     cert_json: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import inspectx.validation
+    import inspectx.validation.interchange
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(inspectx.validation, "convert_bytes", broken)
+    monkeypatch.setattr(inspectx.validation.interchange, "interchange", broken)
     result = CliRunner().invoke(main, ["convert", str(cert_json)])
     assert result.exit_code == 70
     assert "internal error" in result.output and "Traceback" not in result.output

@@ -252,7 +252,7 @@ def convert(
     """
     from inspectx._io import ensure_not_an_input, expand_inputs, read_input, write_atomic
     from inspectx.errors import InspectxError, OutputError
-    from inspectx.validation import SchemaValidators, convert_bytes
+    from inspectx.validation import SchemaValidators
     from inspectx.validation.interchange import interchange
 
     items = list(expand_inputs(inputs))
@@ -306,24 +306,11 @@ def convert(
             if single_output:  # known before reading: refuse before any work
                 check_destination(single_output)
             data = read_input(item, max_bytes)
-            losses: tuple[Any, ...] = ()
-            written: str
-            source_format: str
-            if target in ("sps", "untp-dcc") or _may_be_foreign(data):
-                done = interchange(
-                    data, target, strict=strict, extension=not no_extension,  # type: ignore[arg-type]
-                    limits=limits, validators=validators,
-                )  # fmt: skip
-                source_format, out, losses = done.source, done.data, done.losses
-                written = done.target
-            else:
-                source_format, out = convert_bytes(
-                    data,
-                    target,  # type: ignore[arg-type]
-                    limits=limits,
-                    validators=validators,
-                )
-                written = target or ("xml" if source_format == "json" else "json")
+            done = interchange(
+                data, target, strict=strict, extension=not no_extension,  # type: ignore[arg-type]
+                limits=limits, validators=validators,
+            )  # fmt: skip
+            source_format, out, losses, written = done.source, done.data, done.losses, done.target
             if source_format == "xml" and b"http://www.w3.org/2000/09/xmldsig#" in data:
                 click.echo(
                     f"{_safe_name(item.path)}: note: its XML signature is not carried into the "
@@ -367,19 +354,6 @@ def convert(
 
 
 _SUFFIX = {"json": "json", "xml": "xml", "sps": "sps.xml", "untp-dcc": "dcc.json"}
-
-
-def _may_be_foreign(data: bytes) -> bool:
-    """Whether ``data`` could be SPS or UNTP: their namespace or type appears in the bytes,
-    or could be spelled with an escape (a JSON ``\\u`` or an XML character reference).
-    The adapters then decide by the parsed namespace or type; plain inspectx documents
-    skip that second parse."""
-    return (
-        b"SPSCertificate" in data
-        or b"DigitalConformityCredential" in data
-        or b"\\u" in data
-        or b"&#" in data
-    )
 
 
 def _exit_code_for(exc: InspectxError) -> int:

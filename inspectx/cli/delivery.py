@@ -188,14 +188,12 @@ def delivery_event(
     from inspectx.delivery.events import (
         acknowledgement,
         append_event,
-        certificate_digest,
-        custody_event,
-        new_bundle,
         order_ref,
-        seal_event,
+        start_bundle,
     )
     from inspectx.delivery.verify import read_bundle
     from inspectx.errors import InspectxError
+    from inspectx.formats import data_to_json_bytes
     from inspectx.proofs import keys
     from inspectx.proofs.multibase import did_key_verification_method
     from inspectx.validation import read_certificate
@@ -249,22 +247,17 @@ def delivery_event(
                 read_input(InputFile(certificate_path, certificate_path), 1 << 26)
             ).certificate
             platform, _, order_id = order.partition(":")
-            event = custody_event(
-                event_time=when,
-                biz_step=biz_step,
-                certificate_id=cert.id,
-                certificate_digest=certificate_digest(cert),
+            bundle = start_bundle(
+                cert,
                 order=order_ref(platform, order_id),
-                epcs=epcs,
-                **fields,
-            )
-            sealed = seal_event(
-                event,
                 private_key=key,
                 verification_method=method,
                 created=when,
+                event_time=when,
+                biz_step=biz_step,
+                epcs=epcs,
+                **fields,
             )
-            bundle = new_bundle(when, [sealed])
         else:
             bundle = read_bundle(read_input(InputFile(bundle_path, bundle_path), _MAX_BUNDLE_BYTES))
             bundle = append_event(
@@ -277,7 +270,7 @@ def delivery_event(
                 epcs=list(epcs) or None,
                 **fields,
             )
-        _write((json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode(), output, force)
+        _write(data_to_json_bytes(bundle), output, force)
     except InspectxError as exc:
         _fail(Path(bundle_path).name, exc)
     sys.exit(EXIT_OK)
@@ -487,15 +480,13 @@ def delivery_export(
     from inspectx.delivery.epcis import jsonld_to_xml
     from inspectx.delivery.verify import read_bundle
     from inspectx.errors import InspectxError
+    from inspectx.formats import data_to_json_bytes
 
     if output_dir:
         raise click.UsageError("delivery export writes one file: use -o")
     try:
         bundle = read_bundle(read_input(InputFile(bundle_path, bundle_path), _MAX_BUNDLE_BYTES))
-        if to == "epcis-xml":
-            out = jsonld_to_xml(bundle)
-        else:
-            out = (json.dumps(bundle, indent=2, ensure_ascii=False) + "\n").encode()
+        out = jsonld_to_xml(bundle) if to == "epcis-xml" else data_to_json_bytes(bundle)
         _write(out, output, force)
     except InspectxError as exc:
         _fail(bundle_path, exc)

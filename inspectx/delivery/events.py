@@ -62,6 +62,7 @@ __all__ = [
     "proof_document",
     "proof_of",
     "seal_event",
+    "start_bundle",
     "unsigned_event",
 ]
 
@@ -335,6 +336,29 @@ def append_event(
         event, private_key=private_key, verification_method=verification_method, created=created
     )
     return {**bundle, "epcisBody": {**bundle["epcisBody"], "eventList": [*events, sealed]}}
+
+
+def start_bundle(
+    certificate: Certificate,
+    *,
+    order: str,
+    private_key: PrivateKey,
+    verification_method: str,
+    created: datetime,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A new delivery proof: its first event (the lab's), signed, for ``certificate``
+    and ``order`` (see :func:`order_ref`). ``fields`` are those of :func:`custody_event`."""
+    event = custody_event(
+        certificate_id=certificate.id,
+        certificate_digest=certificate_digest(certificate),
+        order=order,
+        **fields,
+    )
+    sealed = seal_event(
+        event, private_key=private_key, verification_method=verification_method, created=created
+    )
+    return new_bundle(created, [sealed])
 
 
 def new_bundle(creation_date: datetime, events: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:

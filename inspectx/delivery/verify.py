@@ -334,10 +334,6 @@ def _namespaces(document: Mapping[str, Any]) -> dict[str, str]:
 # --------------------------------------------------------------------------- the steps
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _possessor(event: Mapping[str, Any], which: str) -> str | None:
     # the schema holds vocabulary values to their bare CBV names, as the hash reads them
     for entry in event.get(f"{which}List", ()):
@@ -358,12 +354,6 @@ def _orders(event: Mapping[str, Any]) -> list[str]:
 def _binding(event: Mapping[str, Any]) -> tuple[Any, ...]:
     """What ties an event to one delivery: its certificate and its order."""
     return (event.get("certificationInfo"), event.get(CERTIFICATE_DIGEST), *_orders(event))
-
-
-def _is_issuer(entity: Entity, cert: Certificate) -> bool:
-    if cert.issuer.id is not None and cert.issuer.id == entity.id:
-        return True
-    return any(i.value in entity.identifiers for i in cert.issuer.identifiers)
 
 
 def _where(index: int, member: str | None = None) -> str:
@@ -775,7 +765,7 @@ def _certificate_step(
 ) -> tuple[Certificate | None, str | None]:
     admissible = verify_admissible(certificate, trust=trust, at=when, limits=limits)
     cert = admissible.certificate
-    if cert is not None and root_signer is not None and not _is_issuer(root_signer, cert):
+    if cert is not None and root_signer is not None and not root_signer.is_issuer_of(cert):
         steps.refuse(
             7,
             "delivery.root-not-issuer",
@@ -987,7 +977,7 @@ def verify_delivery(
     times: list[datetime | None] = []
     for event in events:
         try:
-            times.append(_time(event["eventTime"]))
+            times.append(datetime.fromisoformat(event["eventTime"]))
         except (ValueError, TypeError):
             times.append(None)
     chain = _link_step(steps, events)

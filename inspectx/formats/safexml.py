@@ -7,7 +7,7 @@ from lxml import etree
 from inspectx.errors import InputError, LimitExceeded
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["make_parser", "parse_xml"]
+__all__ = ["make_parser", "parse_xml", "peek_root_tag"]
 
 _XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
@@ -39,6 +39,28 @@ def make_parser() -> etree.XMLParser:
     # resolver makes sure nothing is ever read even if one slipped through.
     parser.resolvers.add(_DenyAll())
     return parser
+
+
+def peek_root_tag(data: bytes) -> str | None:
+    """The root element's tag (``{namespace}local``), read from the start of ``data``
+    only, to choose a reader; None when the start is not readable XML (the reader
+    chosen then reports why). Nothing is resolved or loaded; the document is still
+    parsed in full, hardened, by the reader it is given to.
+    """
+    if _has_doctype(data[:65536]):
+        return None  # refused by every reader; no need to look further
+    peek = etree.XMLPullParser(
+        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    peek.resolvers.add(_DenyAll())
+    try:
+        for offset in range(0, len(data), 65536):
+            peek.feed(data[offset : offset + 65536])
+            for _, element in peek.read_events():
+                return str(element.tag)  # type: ignore[union-attr]  # "start" gives elements
+    except etree.XMLSyntaxError:
+        return None
+    return None
 
 
 class _DenyAll(etree.Resolver):

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from inspectx.errors import InspectxError
-from inspectx.formats.certificate import Format, detect_format
+from inspectx.formats.certificate import Format, data_to_json_bytes, detect_format
 from inspectx.formats.limits import Limits
 from inspectx.formats.safejson import load_json
 from inspectx.formats.trustlist import (
@@ -38,6 +38,7 @@ from inspectx.formats.trustlist import (
     trust_list_data_from_xml,
     trust_list_to_xml,
 )
+from inspectx.model import Certificate
 from inspectx.proofs import dataintegrity as di
 from inspectx.proofs.dataintegrity import ProofError, create_proof, verify_proof
 from inspectx.proofs.keys import (
@@ -150,6 +151,12 @@ class Entity:
     identifiers: tuple[str, ...]
     services: tuple[Service, ...]
 
+    def is_issuer_of(self, cert: Certificate) -> bool:
+        """Whether ``cert`` names this entity as its issuer (by id or an identifier)."""
+        if cert.issuer.id is not None and cert.issuer.id == self.id:
+            return True
+        return any(i.value in self.identifiers for i in cert.issuer.identifiers)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrustList:
@@ -248,7 +255,7 @@ def render_trust_list(document: Mapping[str, Any], to: Format) -> bytes:
     """Trust-list JSON data as inspectx JSON or XML bytes; a proof stays valid in either."""
     if to == "xml":
         return trust_list_to_xml(document)
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+    return data_to_json_bytes(document)
 
 
 def _verify_operator_proof(
@@ -284,10 +291,6 @@ def _verify_operator_proof(
     )
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _build(document: dict[str, Any], sha256: str) -> TrustList:
     seen_ids: set[str] = set()
     seen_keys: dict[str, str] = {}
@@ -318,7 +321,9 @@ def _build(document: dict[str, Any], sha256: str) -> TrustList:
                 seen_keys[key.fingerprint] = raw_entity["id"]
                 keys.append(key)
             history = tuple(
-                StatusChange(status=ServiceStatus(c["status"]), since=_time(c["since"]))
+                StatusChange(
+                    status=ServiceStatus(c["status"]), since=datetime.fromisoformat(c["since"])
+                )
                 for c in raw_service["statusHistory"]
             )
             if any(a.since >= b.since for a, b in itertools.pairwise(history)):
@@ -357,8 +362,8 @@ def _build(document: dict[str, Any], sha256: str) -> TrustList:
         id=document["id"],
         operator=document["operator"]["name"],
         sequence_number=document["sequenceNumber"],
-        issued_at=_time(document["issuedAt"]),
-        next_update=_time(document["nextUpdate"]),
+        issued_at=datetime.fromisoformat(document["issuedAt"]),
+        next_update=datetime.fromisoformat(document["nextUpdate"]),
         entities=tuple(entities),
         sha256=sha256,
     )
@@ -388,8 +393,8 @@ def _build_key(raw: dict[str, Any], where: str) -> TrustedKey:
             hint="the list names a key inspectx never trusts; the operator must replace it",
             location=where,
         ) from None
-    valid_from = _time(raw["validFrom"]) if "validFrom" in raw else None
-    valid_until = _time(raw["validUntil"]) if "validUntil" in raw else None
+    valid_from = datetime.fromisoformat(raw["validFrom"]) if "validFrom" in raw else None
+    valid_until = datetime.fromisoformat(raw["validUntil"]) if "validUntil" in raw else None
     if valid_from and valid_until and valid_from >= valid_until:
         raise TrustError(
             "trust.malformed",

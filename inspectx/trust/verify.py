@@ -250,7 +250,7 @@ def _xml_signature_steps(
     result = verify_xml_tree(root, certificate=key.certificate, at=when)
     cert = result.certificate
     steps.add(4, CheckStatus.PASSED, message=f"{result.profile} {result.signature_algorithm}")
-    if not _is_issuer(entity, cert):
+    if not entity.is_issuer_of(cert):
         steps.add(
             5,
             CheckStatus.FAILED,
@@ -347,7 +347,7 @@ def _proof_steps(
             steps.fail(4, exc)
             return signers
         signers.append(f"{entity.name} ({key.id})")
-        if not _is_issuer(entity, cert):
+        if not entity.is_issuer_of(cert):
             others.append(entity.id)
             continue
         by_issuer = True
@@ -389,12 +389,6 @@ def _proof_steps(
             message="" if by_issuer else "no proof by the issuer to judge",
         )
     return signers
-
-
-def _is_issuer(entity: Entity, cert: Certificate) -> bool:
-    if cert.issuer.id is not None and cert.issuer.id == entity.id:
-        return True
-    return any(i.value in entity.identifiers for i in cert.issuer.identifiers)
 
 
 def _status_and_scope(

@@ -12,12 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from inspectx.errors import OutputError
+import orjson
+
+from inspectx.errors import InputError
+from inspectx.formats._table import CERTIFICATE_NS
 from inspectx.formats.certificate import detect_format
 from inspectx.formats.conversion import Loss, require_lossless
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
+from inspectx.formats.safexml import parse_xml, peek_root_tag
 from inspectx.model import Certificate
-from inspectx.validation.pipeline import read_certificate, render
+from inspectx.validation.pipeline import check_output_size, convert_bytes, read_certificate, render
 from inspectx.validation.schema import SchemaValidators
 
 __all__ = ["DocumentFormat", "Interchanged", "interchange", "sniff_format"]
@@ -34,25 +38,33 @@ class Interchanged:
     source: DocumentFormat
     target: DocumentFormat
     data: bytes
-    certificate: Certificate
     losses: tuple[Loss, ...]
 
 
 def sniff_format(data: bytes, limits: Limits = DEFAULT_LIMITS) -> DocumentFormat:
     """Which format ``data`` is in, by content: the XML root's namespace (never its
-    prefix), or a JSON document's type. Raises :class:`InputError` for neither JSON
-    nor XML, and as the parsers do for hostile input."""
-    kind = detect_format(data)
-    if kind == "xml":
-        from inspectx.formats.safexml import parse_xml
+    prefix), or a JSON document's type. Of inspectx XML only the start is read, and
+    JSON is parsed quickly; the reader chosen then parses the document in full,
+    strictly (other XML is parsed once more to look for a TRACES-wrapped certificate).
+    Raises :class:`InputError` for neither JSON nor XML."""
+    if detect_format(data) == "xml":
+        tag = peek_root_tag(data)
+        if tag is None or tag.startswith(f"{{{CERTIFICATE_NS}}}"):
+            return "xml"
+        # a TRACES response wraps its SPS certificate in any root: look inside (rare path)
         from inspectx.formats.sps import is_sps
 
-        return "sps" if is_sps(parse_xml(data, limits)) else "xml"
-    from inspectx.formats.safejson import load_json
+        try:
+            return "sps" if is_sps(parse_xml(data, limits)) else "xml"
+        except InputError:
+            return "xml"  # the inspectx reader reports what is wrong with it
     from inspectx.formats.untp import is_untp_dcc
 
-    document = load_json(data, limits)
-    return "untp-dcc" if isinstance(document, dict) and is_untp_dcc(document) else "json"
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return "json"  # the strict reader says what is wrong with it
+    return "untp-dcc" if is_untp_dcc(document) else "json"
 
 
 def interchange(
@@ -70,52 +82,52 @@ def interchange(
     for an inspectx one. ``extension`` keeps the inspectx extension in SPS and UNTP
     output, so that reading it back restores the certificate exactly. With ``strict``,
     any loss raises :class:`~inspectx.formats.conversion.ConversionLoss` and nothing is
-    returned. Raises as :func:`read_certificate` does for bad input.
+    returned. Raises as :func:`read_certificate` does for bad input, and
+    ``output.too-large`` for output over ``limits.max_bytes``.
     """
     source = sniff_format(data, limits)
-    losses: list[Loss] = []
+    if source in ("json", "xml") and to in (None, "json", "xml"):
+        target: DocumentFormat = to or ("xml" if source == "json" else "json")
+        _, out = convert_bytes(data, target, limits=limits, validators=validators)  # type: ignore[arg-type]
+        losses: list[Loss] = []
+    else:
+        cert, losses = _read(data, source, limits, validators)
+        if strict:
+            require_lossless(losses, f"inspectx (from {source})")
+        target = to or "json"
+        if target == "sps":
+            from inspectx.formats.sps import export_sps
+
+            exported = export_sps(cert, extension=extension)
+            out, losses = exported.data, [*losses, *exported.losses]
+        elif target == "untp-dcc":
+            from inspectx.formats.untp import export_untp
+
+            # the link names the digest of the certificate's inspectx JSON rendering,
+            # which is what an import can check the extension against
+            exported = export_untp(cert, extension=extension)
+            out, losses = exported.data, [*losses, *exported.losses]
+        else:
+            out = render(cert, "xml" if target == "xml" else "json", validators=validators)
+        if source in _NARROW and target in _NARROW:
+            render(cert, "json", validators=validators)  # the model between is checked too
+        check_output_size(out, target, limits)
+        if strict:
+            require_lossless(losses, target)
+    return Interchanged(source=source, target=target, data=out, losses=tuple(losses))
+
+
+def _read(
+    data: bytes, source: DocumentFormat, limits: Limits, validators: SchemaValidators | None
+) -> tuple[Certificate, list[Loss]]:
     if source == "sps":
         from inspectx.formats.sps import import_sps
 
         imported = import_sps(data, limits=limits)
-        cert, losses = imported.certificate, list(imported.losses)
     elif source == "untp-dcc":
         from inspectx.formats.untp import import_untp
 
         imported = import_untp(data, limits=limits)
-        cert, losses = imported.certificate, list(imported.losses)
     else:
-        cert = read_certificate(data, limits=limits, validators=validators).certificate
-    target: DocumentFormat = to or (
-        "xml" if source == "json" else "json" if source in ("xml", *_NARROW) else source
-    )
-    if strict:
-        require_lossless(losses, f"inspectx (from {source})")
-    if source in _NARROW and target in _NARROW:
-        render(cert, "json", validators=validators)  # the model between is schema-checked too
-    if target == "sps":
-        from inspectx.formats.sps import export_sps
-
-        exported = export_sps(cert, extension=extension)
-        out, losses = exported.data, [*losses, *exported.losses]
-    elif target == "untp-dcc":
-        from inspectx.formats.untp import export_untp
-
-        # the link names the digest of the certificate's inspectx JSON rendering, which is
-        # what an import can check the extension against (not the bytes given here)
-        exported = export_untp(cert, extension=extension)
-        out, losses = exported.data, [*losses, *exported.losses]
-    else:
-        out = render(cert, "xml" if target == "xml" else "json", validators=validators)
-    if len(out) > limits.max_bytes:  # what inspectx (and so the recipient) would not read
-        raise OutputError(
-            "output.too-large",
-            f"the {target} output would be {len(out)} bytes, over the limit of "
-            f"{limits.max_bytes}",
-            hint="raise the limit (--max-bytes) on both sides",
-        )
-    if strict:
-        require_lossless(losses, target)
-    return Interchanged(
-        source=source, target=target, data=out, certificate=cert, losses=tuple(losses)
-    )
+        return read_certificate(data, limits=limits, validators=validators).certificate, []
+    return imported.certificate, list(imported.losses)

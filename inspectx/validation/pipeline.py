@@ -302,6 +302,18 @@ def write_xml(cert: Certificate) -> bytes:
     return render(cert, "xml")
 
 
+def check_output_size(out: bytes, target: str, limits: Limits) -> None:
+    """Refuse output over ``limits.max_bytes``: what inspectx (and so the recipient)
+    would refuse to read. Escaping can make XML much longer than its JSON."""
+    if len(out) > limits.max_bytes:
+        raise OutputError(
+            "output.too-large",
+            f"the {target} output would be {len(out)} bytes, over the limit of "
+            f"{limits.max_bytes} that inspectx (and so the recipient) reads",
+            hint="raise the limit (--max-bytes) on both sides, or send JSON",
+        )
+
+
 def convert_bytes(
     data: bytes,
     to: Target | None = None,
@@ -320,11 +332,5 @@ def convert_bytes(
         out = model_to_xml_bytes(loaded.certificate)
     else:
         out = data_to_json_bytes(certificate_to_data(loaded.certificate))
-    if len(out) > limits.max_bytes:  # escaping can make XML much longer than its JSON
-        raise OutputError(
-            "output.too-large",
-            f"the {target.upper()} would be {len(out)} bytes, over the limit of {limits.max_bytes}"
-            " that inspectx (and so the recipient) reads",
-            hint="raise the limit (--max-bytes) on both sides, or send JSON",
-        )
+    check_output_size(out, target, limits)
     return loaded.format, out
