@@ -10,82 +10,114 @@ never overwritten, whatever the path that names it (symlinks, hard links).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from inspectx.errors import InputError, LimitExceeded, OutputError
 
 __all__ = [
     "InputFile",
+    "NoSpace",
     "ensure_not_an_input",
     "expand_inputs",
     "read_input",
+    "remove_stale_temporaries",
+    "temporary_name_prefix",
     "write_atomic",
 ]
 
 DOCUMENT_SUFFIXES = frozenset({".json", ".xml"})
+TEMP_PREFIX = ".inspectx-"
+TEMP_SUFFIX = ".tmp"
 
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
     """One input of a batch: a path (or ``-`` for stdin) and, for directory
-    inputs, the path relative to the directory given (to mirror in --output-dir)."""
+    inputs, the path relative to the directory given (to mirror in --output-dir).
+
+    A document inside an archive (a ZIP member or a JSON Lines line, see
+    :mod:`inspectx.batch.inputs`) has ``member`` set (``"x/a.json"`` or
+    ``"17"``) and its bytes already read in ``data``, or, when it could not be
+    read safely, ``error`` = (code, message, hint) raised by :func:`read_input`.
+    """
 
     path: str
     relative: str
+    member: str | None = None
+    data: bytes | None = None
+    error: tuple[str, str, str] | None = None
 
     @property
     def is_stdin(self) -> bool:
-        return self.path == "-"
+        return self.path == "-" and self.member is None
+
+    @property
+    def name(self) -> str:
+        """How reports name the input: the path, ``archive.zip!/member`` or ``file.jsonl:17``."""
+        if self.member is None:
+            return self.path
+        if self.member.isdigit():
+            return f"{self.path}:{self.member}"
+        return f"{self.path}!/{self.member}"
 
 
 def expand_inputs(args: Iterable[str]) -> Iterator[InputFile]:
-    """Yield the files named on the command line; directories give their
-    ``*.json`` and ``*.xml`` files, recursively, in sorted order."""
+    """Yield the files named on the command line, lazily; directories give their
+    ``*.json`` and ``*.xml`` files, recursively, in sorted order (the order of
+    their relative paths compared part by part), listing one folder at a time."""
     for arg in args:
         if arg != "-" and os.path.isdir(arg):
-            base = Path(arg)
-            found = sorted(
-                p for p in base.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES and p.is_file()
-            )
-            for p in found:
-                yield InputFile(str(p), str(p.relative_to(base)))
+            for relative in _walk(arg, ()):
+                yield InputFile(os.path.join(arg, *relative), os.path.join(*relative))
         else:
             yield InputFile(arg, os.path.basename(arg) if arg != "-" else "-")
 
 
+def _walk(base: str, parts: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Relative paths of document files under ``base``, depth first in name order
+    (which is the order of sorting the paths by their parts); symlinked folders
+    are not followed (no loops), symlinked files are."""
+    folder = os.path.join(base, *parts)
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted((e.name, e.is_dir(follow_symlinks=False), e) for e in it)
+    except OSError:
+        return
+    for name, is_dir, entry in entries:
+        if is_dir:
+            yield from _walk(base, (*parts, name))
+        elif os.path.splitext(name)[1].lower() in DOCUMENT_SUFFIXES and _is_file(entry):
+            yield (*parts, name)
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def read_input(item: InputFile, max_bytes: int) -> bytes:
-    """Read one input, refusing anything but a regular file, pipe or stdin, and
-    anything over ``max_bytes`` (read at most ``max_bytes + 1`` bytes)."""
-    if item.is_stdin:
+    """Read one input, refusing anything but a regular file or stdin (a FIFO,
+    device or socket is refused from ``stat``, before it is opened, and the file
+    is opened non-blocking as a second guard), and anything over ``max_bytes``
+    (read at most ``max_bytes + 1`` bytes)."""
+    if item.error is not None:
+        code, message, hint = item.error
+        error_class = LimitExceeded if code.endswith(("too-large", "too-many")) else InputError
+        raise error_class(code, message, hint=hint)
+    if item.data is not None:
+        data = item.data
+    elif item.is_stdin:
         data = sys.stdin.buffer.read(max_bytes + 1)
     else:
-        try:
-            st = os.stat(item.path)
-        except OSError as exc:
-            raise _unreadable(item.path, exc) from None
-        if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
-            raise InputError(
-                "input.not-a-file",
-                f"{item.path} is not a regular file",
-                hint="give a file, a directory of files, or - for standard input",
-            )
-        if stat.S_ISREG(st.st_mode) and st.st_size > max_bytes:
-            raise LimitExceeded(
-                "format.too-large",
-                f"{item.path} is {st.st_size} bytes, over the limit of {max_bytes}",
-                hint="raise the limit (--max-bytes) only if the document is genuine",
-            )
-        try:
-            with open(item.path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
-        except OSError as exc:
-            raise _unreadable(item.path, exc) from None
+        data = _read_regular_file(item.path, max_bytes)
     if len(data) > max_bytes:
         raise LimitExceeded(
             "format.too-large",
@@ -93,6 +125,46 @@ def read_input(item: InputFile, max_bytes: int) -> bytes:
             hint="raise the limit (--max-bytes) only if the document is genuine",
         )
     return data
+
+
+def _not_a_file(path: str) -> InputError:
+    return InputError(
+        "input.not-a-file",
+        f"{path} is not a regular file",
+        hint="give a file, a directory of files, or - for standard input "
+        "(a pipe or device is read only as standard input)",
+    )
+
+
+def _too_large(path: str, size: int, max_bytes: int) -> LimitExceeded:
+    return LimitExceeded(
+        "format.too-large",
+        f"{path} is {size} bytes, over the limit of {max_bytes}",
+        hint="raise the limit (--max-bytes) only if the document is genuine",
+    )
+
+
+def _read_regular_file(path: str, max_bytes: int) -> bytes:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_a_file(path)
+    if st.st_size > max_bytes:
+        raise _too_large(path, st.st_size, max_bytes)
+    try:
+        # O_NONBLOCK: should the path have become a FIFO since the stat, open does not hang
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _not_a_file(path)
+        try:
+            return fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
 
 
 def _unreadable(path: str, exc: OSError) -> InputError:
@@ -140,7 +212,9 @@ def write_atomic(path: str, data: bytes, *, force: bool = False, private: bool =
         )
     directory = os.path.dirname(os.path.abspath(path))
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".inspectx-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=directory, prefix=temporary_name_prefix(os.getpid()), suffix=TEMP_SUFFIX
+        )
     except OSError as exc:
         raise OutputError(
             "output.unwritable",
@@ -157,6 +231,12 @@ def write_atomic(path: str, data: bytes, *, force: bool = False, private: bool =
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise NoSpace(
+                "output.unwritable",
+                f"cannot write {path}: {exc.strerror or 'no space left on device'}",
+                hint="free disk space (or raise the quota), then run again with --resume",
+            ) from None
         raise OutputError(
             "output.unwritable",
             f"cannot write {path}: {exc.strerror}",
@@ -166,6 +246,45 @@ def write_atomic(path: str, data: bytes, *, force: bool = False, private: bool =
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+class NoSpace(OutputError):
+    """An output could not be written because the disk (or quota) is full: a batch
+    stops at the first one, as every later write would fail too."""
+
+
+def temporary_name_prefix(pid: int) -> str:
+    """The prefix of the temporary files a process writes outputs through: a hidden
+    name that no output pattern matches, with the writer's process id, so that files
+    left by a killed process can be told from those of a running one."""
+    return f"{TEMP_PREFIX}{pid}-"
+
+
+def remove_stale_temporaries(directory: str) -> int:
+    """Remove temporary files left under ``directory`` by inspectx processes that no
+    longer run (killed mid-write); returns how many. Files of running processes stay."""
+    removed = 0
+    for folder, _dirs, files in os.walk(directory):
+        for name in files:
+            if not (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)):
+                continue
+            pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+            if not pid_text.isdigit() or _process_runs(int(pid_text)):
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+                removed += 1
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but another user's
+        return True
+    return True
 
 
 def _umask() -> int:

@@ -20,7 +20,10 @@ import click
 from inspectx import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from inspectx._io import InputFile
+    from inspectx.batch.jobs import Outcome
     from inspectx.errors import InspectxError
     from inspectx.validation import DocumentReport
 
@@ -195,6 +198,132 @@ def _limits(max_bytes: int) -> Any:
     return Limits(max_bytes=max_bytes)
 
 
+def _is_batch(inputs: Sequence[str]) -> bool:
+    """Several inputs, a folder or an archive: a batch (outputs go to --output-dir)."""
+    from inspectx.batch.inputs import is_archive
+
+    return len(inputs) != 1 or any(i != "-" and (os.path.isdir(i) or is_archive(i)) for i in inputs)
+
+
+def _batch_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--jobs, the same in every command that runs batches."""
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=0),
+        default=0,
+        help="Worker processes for a batch (default 0: one per core; 1: none). "
+        "Results come in input order whatever the number.",
+    )(f)
+
+
+def _resume_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--resume",
+        is_flag=True,
+        help="With --output-dir: skip inputs whose output is already there (outputs appear "
+        "only complete, so a batch that was stopped can be run again to finish it).",
+    )(f)
+
+
+def _first_or_usage_error(items: Iterator[InputFile]) -> Iterator[InputFile]:
+    import itertools
+
+    first = next(items, None)
+    if first is None:
+        raise click.UsageError("no .json or .xml files found in the inputs given")
+    return itertools.chain([first], items)
+
+
+def _run_batch(
+    job: Callable[[InputFile], Outcome],
+    items: Iterator[InputFile],
+    *,
+    inputs: Sequence[str],
+    jobs: int,
+    done: Callable[[InputFile], Outcome | None] | None = None,
+) -> Iterator[tuple[InputFile, Outcome]]:
+    """The outcome of ``job`` on every input, in input order, on ``jobs`` processes."""
+    from inspectx.batch import default_jobs, run_ordered
+
+    workers = 1 if not _is_batch(inputs) else (jobs or default_jobs())
+    return run_ordered(job, items, jobs=workers, done=done)
+
+
+class _Tally:
+    """Counts of a batch's outcomes, its time, and a progress line on stderr when stderr
+    is a terminal and the batch lasts (drawn after a second, redrawn at most 5 times a
+    second, wiped before any other line is printed)."""
+
+    def __init__(self, *, show: bool) -> None:
+        import time
+
+        self.start = time.monotonic()
+        self.counts: dict[str, int] = {}
+        self.codes: set[int] = set()
+        self.total = 0
+        self._show = show and _is_terminal(sys.stderr)
+        self._drawn_at = 0.0
+        self._drawn = False
+
+    def add(self, kind: str, code: int) -> None:
+        self.total += 1
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        self.codes.add(code)
+        if self._show:
+            self._draw()
+
+    @property
+    def exit_code(self) -> int:
+        return _worst(sorted(self.codes))
+
+    @property
+    def seconds(self) -> float:
+        import time
+
+        return time.monotonic() - self.start
+
+    def rate(self) -> str:
+        seconds = self.seconds
+        return f"in {seconds:.1f} s ({self.total / seconds if seconds else 0:.0f} docs/s)"
+
+    def wipe(self) -> None:
+        """Clear the progress line (before printing anything else)."""
+        if self._drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self._drawn = False
+
+    def _draw(self) -> None:
+        import time
+
+        now = time.monotonic()
+        if now - self.start < 1.0 or now - self._drawn_at < 0.2:
+            return
+        self._drawn_at = now
+        seconds = now - self.start
+        parts = ", ".join(f"{n} {k.lower()}" for k, n in sorted(self.counts.items()))
+        sys.stderr.write(f"\r\x1b[K{self.total} done ({parts}), {self.total / seconds:.0f} docs/s")
+        sys.stderr.flush()
+        self._drawn = True
+
+
+def _debug() -> bool:
+    """Whether --debug was given (internal errors then propagate with their traceback)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx else None
+    return bool(obj and obj.get("debug"))
+
+
+def _is_terminal(stream: Any) -> bool:
+    return bool(hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb")
+
+
+def _echo(tally: _Tally, text: str, *, err: bool = False) -> None:
+    tally.wipe()
+    click.echo(text, err=err)
+
+
 # --- convert ---------------------------------------------------------------------------
 
 
@@ -215,10 +344,18 @@ def _limits(max_bytes: int) -> Any:
     help="Leave out the inspectx extension that lets SPS and UNTP output convert back "
     "exactly (the conversion report then lists what the target could not hold).",
 )
-@_format_option("text", "json", help="The conversion report: text, or one JSON object.")
+@_format_option(
+    "text",
+    "json",
+    "jsonl",
+    help="The conversion report: text, one JSON object, or JSON Lines (a line per input "
+    "as it is done, then a summary line).",
+)
 @_output_options
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_max_bytes_option
+@_batch_options
+@_resume_option
 def convert(
     inputs: tuple[str, ...],
     target: str | None,
@@ -230,48 +367,54 @@ def convert(
     force: bool,
     quiet: bool,
     max_bytes: int,
+    jobs: int,
+    resume: bool,
 ) -> None:
     """Convert certificates: inspectx JSON and XML losslessly, and to and from UN/CEFACT
     SPS eCert XML and UNTP conformity credentials with a report of anything flattened
     or dropped.
 
     The input format is detected from the content (an XML root's namespace, a JSON
-    document's type); IN may be files, directories (their *.json and *.xml files) or -
-    for standard input. One input without -o goes to standard output. Outputs are
-    written atomically and never replace an input. The conversion report goes to
-    standard output when the outputs go to files, else to standard error.
+    document's type); IN may be files, directories (their *.json and *.xml files), ZIP
+    archives or JSON Lines files of documents, or - for standard input. One input
+    without -o goes to standard output. Outputs are written atomically and never
+    replace an input; a batch runs on every core (--jobs) and can be resumed
+    (--resume). The conversion report goes to standard output when the outputs go to
+    files, else to standard error.
 
     \b
     Examples:
       inspectx convert report.json -o report.xml
       inspectx convert report.xml --to json > report.json
       inspectx convert certs/ --to xml --output-dir xml/
+      inspectx convert certs/ --to xml --output-dir xml/ --resume   # after an interruption
+      inspectx convert uploads.zip --output-dir out/ --format jsonl
       inspectx convert report.json --to sps -o report.sps.xml
       inspectx convert report.json --to untp-dcc --strict -o report.dcc.json
       inspectx convert traces-intra.xml -o report.json      # SPS in, inspectx JSON out
     """
-    from inspectx._io import ensure_not_an_input, expand_inputs, read_input, write_atomic
+    from inspectx._io import NoSpace, remove_stale_temporaries
+    from inspectx.batch import iter_inputs
+    from inspectx.batch.engine import run_io_ordered
+    from inspectx.batch.jobs import ConvertJob, Outcome
     from inspectx.errors import InspectxError, OutputError
-    from inspectx.validation import SchemaValidators
-    from inspectx.validation.interchange import interchange
 
-    items = list(expand_inputs(inputs))
-    batch = len(items) != 1 or any(os.path.isdir(i) for i in inputs)
+    batch = _is_batch(inputs)
     if output and output_dir:
         raise click.UsageError("give either -o or --output-dir, not both")
     if batch and output:
         raise click.UsageError("-o takes a single input; use --output-dir for several")
     if batch and not output_dir:
         raise click.UsageError("several inputs need --output-dir")
-    if output_dir and any(i.is_stdin for i in items):
+    if output_dir and "-" in inputs:
         raise click.UsageError("standard input (-) cannot be written to --output-dir; use -o")
-    if not items:
-        raise click.UsageError("no .json or .xml files found in the inputs given")
+    if resume and not output_dir:
+        raise click.UsageError("--resume needs --output-dir")
+    if resume and force:
+        raise click.UsageError("give either --resume (keep outputs) or --force (replace them)")
+    items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
 
     err_style = _Style(sys.stderr)
-    limits = _limits(max_bytes)
-    validators = SchemaValidators()
-    codes: list[int] = []
     planned: set[str] = set()
     if output_dir:
         try:
@@ -281,10 +424,13 @@ def convert(
                 f"inspectx: cannot create {_safe_name(output_dir)}: {exc.strerror}", err=True
             )
             sys.exit(EXIT_OPERATIONAL)
+        if resume:
+            remove_stale_temporaries(output_dir)
     single_output = output if output and output != "-" else None
+    guard = _InputGuard(inputs)
 
     def check_destination(destination: str) -> None:
-        ensure_not_an_input(destination, items)
+        guard.ensure_not_an_input(destination)
         key = os.path.realpath(destination)
         if key in planned:
             raise OutputError(
@@ -300,75 +446,192 @@ def convert(
                 hint="give --force to replace it, or choose another output",
             )
 
-    conversions: list[dict[str, Any]] = []
-    for item in items:
-        try:
-            if single_output:  # known before reading: refuse before any work
+    def done(item: InputFile) -> Outcome | None:
+        """Settled before any work: a single output that cannot be written, or (--resume)
+        an output already there."""
+        if single_output:
+            try:
                 check_destination(single_output)
-            data = read_input(item, max_bytes)
-            done = interchange(
-                data, target, strict=strict, extension=not no_extension,  # type: ignore[arg-type]
-                limits=limits, validators=validators,
-            )  # fmt: skip
-            source_format, out, losses, written = done.source, done.data, done.losses, done.target
-            if source_format == "xml" and b"http://www.w3.org/2000/09/xmldsig#" in data:
-                click.echo(
-                    f"{_safe_name(item.path)}: note: its XML signature is not carried into the "
-                    "conversion (it signs the XML bytes); Data Integrity proofs are",
-                    err=True,
-                )
-            destination = single_output
-            if output_dir:
-                # named by what was written: the input format comes from content, not the name
-                destination = _in_output_dir(item, output_dir, _SUFFIX[written])
-                check_destination(destination)
+            except InspectxError as exc:
+                return Outcome(exit_code=_exit_code_for(exc),
+                               entry={"source": item.name, "error": exc.as_dict()})  # fmt: skip
+        if resume and output_dir:
+            suffixes = [_SUFFIX[target]] if target else ["xml", "json"]
+            for suffix in suffixes:
+                destination = _output_path(item, output_dir, suffix)
+                if os.path.isfile(destination):
+                    planned.add(os.path.realpath(destination))
+                    return Outcome(exit_code=EXIT_OK, entry={"source": item.name,
+                                   "skipped": True, "output": destination})  # fmt: skip
+        return None
+
+    job = ConvertJob(target=target, strict=strict, extension=not no_extension,
+                     max_bytes=max_bytes, debug=_debug())  # fmt: skip
+    to_files = bool(output_dir or single_output)
+    text = out_format == "text" and not quiet
+    tally = _Tally(show=batch and (out_format == "text" or to_files))
+    conversions: list[dict[str, Any]] = []
+    stopped: InspectxError | None = None
+    def planned_writes() -> Iterator[tuple[tuple[InputFile, Outcome, str | None], Any]]:
+        """Each outcome with its destination checked and its write to run (on a thread)."""
+        for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs, done=done):
+            if "error" in outcome.entry or outcome.entry.get("skipped"):
+                yield (item, outcome, None), None
+                continue
+            data = outcome.output
+            assert data is not None
+            try:
+                destination = single_output
+                if output_dir:
+                    # named by what was written: the input format comes from content
+                    destination = _in_output_dir(item, output_dir, _SUFFIX[outcome.entry["to"]])
+                    check_destination(destination)
+            except InspectxError as exc:
+                yield (item, _failed(item, exc), None), None
+                continue
             if destination is None:
-                sys.stdout.buffer.write(out)
-                sys.stdout.buffer.flush()
+                yield (item, outcome, None), None
             else:
-                write_atomic(destination, out, force=force)
-                if not quiet and out_format == "text":
-                    click.echo(f"{_safe_name(item.path)} -> {_safe_name(destination)}", err=True)
-            conversions.append({"source": item.path, "from": source_format, "to": written,
-                                "output": destination or "-",
-                                "losses": [loss.as_dict() for loss in losses]})  # fmt: skip
-            if out_format == "text" and not quiet:
-                for loss in losses:
-                    click.echo(f"  {loss.kind.value} {_safe_name(loss.field)}: "
-                               f"{_safe_name(loss.reason)}", err=True)  # fmt: skip
-            codes.append(EXIT_OK)
-        except InspectxError as exc:
-            for line in _error_lines(item.path, exc, err_style):
-                click.echo(line, err=True)
-            codes.append(_exit_code_for(exc))
-            conversions.append({"source": item.path, "error": exc.as_dict()})
+                yield (item, outcome, destination), _writer(destination, data, force)
+
+    for (item, outcome, destination), error in run_io_ordered(planned_writes()):
+        entry = outcome.entry
+        if error is not None:
+            if not isinstance(error, InspectxError):
+                raise error
+            outcome = _failed(item, error)
+            entry = outcome.entry
+            stopped = error if isinstance(error, NoSpace) else None
+        elif "error" not in entry and not entry.get("skipped"):
+            for note in outcome.notes:
+                _echo(tally, f"{_safe_name(item.name)}: {note}", err=True)
+            if destination is None:
+                assert outcome.output is not None
+                tally.wipe()
+                sys.stdout.buffer.write(outcome.output)
+                sys.stdout.buffer.flush()
+            entry = {"source": entry["source"], "from": entry["from"], "to": entry["to"],
+                     "output": destination or "-", "losses": entry["losses"]}  # fmt: skip
+            if text and destination is not None:
+                _echo(tally, f"{_safe_name(item.name)} -> {_safe_name(destination)}", err=True)
+            if text:
+                for loss in entry["losses"]:
+                    _echo(tally, f"  {loss['kind']} {_safe_name(loss['field'])}: "
+                          f"{_safe_name(loss['reason'])}", err=True)  # fmt: skip
+        if "error" in entry:
+            for line in _entry_error_lines(item.name, entry["error"], err_style):
+                _echo(tally, line, err=True)
+        elif entry.get("skipped") and text:
+            _echo(tally, f"{_safe_name(item.name)} -> {_safe_name(entry['output'])} "
+                  "(already there: skipped)", err=True)  # fmt: skip
+        kind = "failed" if "error" in entry else "skipped" if entry.get("skipped") else "converted"
+        tally.add(kind, outcome.exit_code)
+        if out_format == "json":
+            conversions.append(entry)
+        elif out_format == "jsonl":
+            _echo(tally, json.dumps(_clean({"schema": "inspectx.conversion/1", **entry}),
+                                    ensure_ascii=False), err=not to_files)  # fmt: skip
+        if stopped is not None:
+            break
+    tally.wipe()
+    exit_code = tally.exit_code
+    if stopped is not None:
+        click.echo("inspectx: the batch stopped: the disk is full; free space, then run "
+                   "the same command again with --resume", err=True)  # fmt: skip
     if out_format == "json":
         report = {"schema": "inspectx.conversion/1", "conversions": conversions,
-                  "exitCode": _worst(codes)}  # fmt: skip
-        to_files = bool(output_dir or single_output)
+                  "exitCode": exit_code}  # fmt: skip
         click.echo(json.dumps(_clean(report), indent=2, ensure_ascii=False), err=not to_files)
+    elif out_format == "jsonl":
+        summary = {"total": tally.total, **{k: tally.counts.get(k, 0)
+                   for k in ("converted", "skipped", "failed")}}  # fmt: skip
+        click.echo(json.dumps({"schema": "inspectx.conversion/1", "summary": summary,
+                               "exitCode": exit_code}), err=not to_files)  # fmt: skip
     elif batch and not quiet:
-        failed = sum(1 for c in codes if c != EXIT_OK)
-        click.echo(f"{len(codes) - failed} converted, {failed} failed", err=True)
-    sys.exit(_worst(codes))
+        skipped = tally.counts.get("skipped", 0)
+        click.echo(
+            f"{tally.counts.get('converted', 0)} converted, "
+            + (f"{skipped} skipped (already done), " if skipped else "")
+            + f"{tally.counts.get('failed', 0)} failed {tally.rate()}",
+            err=True,
+        )
+    sys.exit(exit_code)
 
 
 _SUFFIX = {"json": "json", "xml": "xml", "sps": "sps.xml", "untp-dcc": "dcc.json"}
 
 
 def _exit_code_for(exc: InspectxError) -> int:
-    from inspectx.errors import OutputError
+    from inspectx.batch.jobs import exit_code_for
 
-    if isinstance(exc, OutputError) or exc.code.startswith("input."):
-        return EXIT_OPERATIONAL
-    return EXIT_INVALID
+    return exit_code_for(exc)
+
+
+def _failed(item: InputFile, exc: InspectxError) -> Outcome:
+    from inspectx.batch.jobs import Outcome
+
+    return Outcome(exit_code=_exit_code_for(exc),
+                   entry={"source": item.name, "error": exc.as_dict()})  # fmt: skip
+
+
+def _writer(destination: str, data: bytes, force: bool) -> Callable[[], None]:
+    """The atomic write of one output, to run on a writer thread."""
+    from inspectx._io import write_atomic
+
+    return lambda: write_atomic(destination, data, force=force)
+
+
+def _entry_error_lines(name: str, error: dict[str, Any], style: _Style) -> list[str]:
+    where = f" at {_safe_name(error['location'])}" if error.get("location") else ""
+    mark = style("✖", fg="red")
+    lines = [f"{mark} {_safe_name(name)}: {error['code']}: {_safe_name(error['message'])}{where}"]
+    if error.get("hint"):
+        lines.append(f"  hint: {_safe_name(error['hint'])}")
+    return lines
+
+
+class _InputGuard:
+    """Refuses an output that is one of the batch's inputs (the same file, through a
+    symlink or a hard link). The inputs' identities are collected only when an output
+    path already exists (the only case where it can be an input), once."""
+
+    def __init__(self, inputs: Sequence[str]) -> None:
+        self._inputs = inputs
+        self._ids: dict[tuple[int, int], str] | None = None
+
+    def ensure_not_an_input(self, output: str) -> None:
+        from inspectx._io import expand_inputs
+        from inspectx.errors import OutputError
+
+        try:
+            st = os.stat(output)
+        except OSError:
+            return
+        if self._ids is None:
+            self._ids = {}
+            for item in expand_inputs(self._inputs):
+                with contextlib.suppress(OSError):
+                    if not item.is_stdin:
+                        s = os.stat(item.path)
+                        self._ids[(s.st_dev, s.st_ino)] = item.path
+        path = self._ids.get((st.st_dev, st.st_ino))
+        if path is not None:
+            raise OutputError(
+                "output.is-input",
+                f"the output {output} is the input {path}",
+                hint="choose another output path; inspectx never overwrites its input",
+            )
+
+
+def _output_path(item: InputFile, output_dir: str, suffix: str) -> str:
+    stem, _ = os.path.splitext(item.relative)
+    return os.path.join(output_dir, f"{stem}.{suffix}")
 
 
 def _in_output_dir(item: InputFile, output_dir: str, suffix: str) -> str:
     from inspectx.errors import OutputError
 
-    stem, _ = os.path.splitext(item.relative)
-    path = os.path.join(output_dir, f"{stem}.{suffix}")
+    path = _output_path(item, output_dir, suffix)
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     except OSError as exc:
@@ -414,6 +677,7 @@ def _in_output_dir(item: InputFile, output_dir: str, suffix: str) -> str:
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show every check and warning.")
 @_max_bytes_option
+@_batch_options
 def validate(
     inputs: tuple[str, ...],
     pack_names: tuple[str, ...],
@@ -422,58 +686,45 @@ def validate(
     out_format: str,
     verbose: bool,
     max_bytes: int,
+    jobs: int,
 ) -> None:
     """Check certificates: format, schema, business rules, and optionally
     destination-market rule packs and report profiles.
 
     The verdict is VALID, INVALID (a rule or check failed), or INDETERMINATE (a
-    rule pack could not decide: a human must look).
+    rule pack could not decide: a human must look). IN may be files, directories,
+    ZIP archives or JSON Lines files of documents; a batch runs on every core
+    (--jobs), results in input order.
 
     \b
     Examples:
       inspectx validate report.json
       inspectx validate report.xml --rules eu-toys-en71-3 --profile iso17025
       inspectx validate certs/ --format jsonl > results.jsonl
+      inspectx validate uploads.zip --jobs 4 --format jsonl | tee results.jsonl
     """
-    from inspectx._io import expand_inputs, read_input
-    from inspectx.errors import InspectxError
-    from inspectx.validation import SchemaValidators, validate_bytes
+    from inspectx.batch import iter_inputs
+    from inspectx.batch.jobs import ValidateJob
 
     packs = _load_packs(pack_names)
-    at = _parse_time(at_text)
-    limits = _limits(max_bytes)
-    validators = SchemaValidators()
+    job = ValidateJob(packs=tuple(packs), profiles=profiles, at=_parse_time(at_text),
+                      max_bytes=max_bytes, debug=_debug())  # fmt: skip
     style = _Style(sys.stdout)
-    counts = {"VALID": 0, "INVALID": 0, "INDETERMINATE": 0, "ERROR": 0}
-    codes: list[int] = []
     documents: list[dict[str, Any]] = []
-    entry: dict[str, Any]
-    items = list(expand_inputs(inputs))
-    if not items:
-        raise click.UsageError("no .json or .xml files found in the inputs given")
-    for item in items:
-        try:
-            data = read_input(item, max_bytes)
-        except InspectxError as exc:
-            if exc.code.startswith("input."):
-                entry = {"source": item.path, "verdict": "ERROR", "error": exc.as_dict()}
-            else:
-                entry = _report_for_error(item.path, exc)
-        else:
-            report = validate_bytes(
-                data, source=item.path, limits=limits, validators=validators,
-                profiles=profiles, packs=packs, at=at,
-            )  # fmt: skip
-            entry = report.as_dict()
-            if report.certificate is not None:
-                entry["summary"] = _summary_line(report)
-        counts[entry["verdict"]] += 1
-        codes.append(_VERDICT_EXIT[entry["verdict"]])
+    items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
+    tally = _Tally(show=_is_batch(inputs))
+    for _item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs):
+        entry = outcome.entry
+        tally.wipe()
         _emit(entry, out_format, style, verbose)
+        tally.add(entry["verdict"], outcome.exit_code)
         if out_format == "json":
             documents.append(entry)
-    exit_code = _worst(codes)
-    summary = {"total": len(codes), **{k.lower(): n for k, n in counts.items()}}
+    tally.wipe()
+    exit_code = tally.exit_code
+    summary = {"total": tally.total} | {
+        k.lower(): tally.counts.get(k, 0) for k in ("VALID", "INVALID", "INDETERMINATE", "ERROR")
+    }
     if out_format == "json":
         report_object = {
             "schema": REPORT_SCHEMA,
@@ -485,12 +736,13 @@ def validate(
         click.echo(json.dumps(_clean(report_object), indent=2, ensure_ascii=False))
     elif out_format == "jsonl":
         click.echo(json.dumps({"schema": REPORT_SCHEMA, "summary": summary, "exitCode": exit_code}))
-    elif len(codes) > 1:
+    elif tally.total > 1:
         click.echo(
             f"{summary['total']} checked: {summary['valid']} valid, {summary['invalid']} invalid"
             + (f", {summary['indeterminate']} indeterminate" if summary["indeterminate"] else "")
             + (f", {summary['error']} unreadable" if summary["error"] else "")
         )
+        click.echo(f"inspectx: {tally.total} documents {tally.rate()}", err=True)
     sys.exit(exit_code)
 
 
@@ -533,30 +785,6 @@ _VERDICT_EXIT = {
 }
 
 
-def _report_for_error(source: str, exc: InspectxError) -> dict[str, Any]:
-    finding = {"code": exc.code, "severity": "error", "layer": "format", "message": exc.message}
-    if exc.hint:
-        finding["hint"] = exc.hint
-    if exc.location:
-        finding["location"] = exc.location
-    return {
-        "source": source,
-        "verdict": "INVALID",
-        "checks": [{"id": "format", "status": "failed"}],
-        "findings": [finding],
-    }
-
-
-def _summary_line(report: DocumentReport) -> str:
-    cert = report.certificate
-    assert cert is not None
-    return (
-        f"{cert.document_type.value} {cert.number.value} by {cert.issuer.name}: "
-        f"{len(cert.products)} products, {len(cert.tests)} tests, "
-        f"conclusion {cert.conclusion.outcome}"
-    )
-
-
 _MARKS = {
     "VALID": ("✔ VALID", "green"),
     "INVALID": ("✖ INVALID", "red"),
@@ -566,30 +794,15 @@ _MARKS = {
 
 
 def _step_checks(checks: Sequence[Any], layer: str) -> dict[str, Any]:
-    """The report members for numbered verification steps: every check, and the failed
-    (severity error) and indeterminate (severity warning) ones again as findings."""
-    return {
-        "checks": [
-            {"step": c.step, "name": c.name, "status": c.status.value, "code": c.code,
-             "message": c.message or None, "hint": c.hint, "location": c.location}
-            for c in checks
-        ],
-        "findings": [
-            {"code": c.code or f"{layer}.step-{c.step}",
-             "severity": "error" if c.status.value == "failed" else "warning",
-             "layer": layer, "message": c.message or c.name, "hint": c.hint,
-             "location": c.location}
-            for c in checks
-            if c.status.value in ("failed", "indeterminate")
-        ],
-    }  # fmt: skip
+    from inspectx.batch.jobs import step_checks
+
+    return step_checks(checks, layer)
 
 
 def _document_summary(cert: Any) -> dict[str, str] | None:
-    if cert is None:
-        return None
-    return {"id": cert.id, "number": cert.number.value, "type": cert.document_type.value,
-            "issuer": cert.issuer.name}  # fmt: skip
+    from inspectx.batch.jobs import document_summary
+
+    return document_summary(cert)
 
 
 def _verification_report(
@@ -806,6 +1019,14 @@ def keygen(
 )
 @_output_options
 @_max_bytes_option
+@_format_option(
+    "text",
+    "jsonl",
+    help="Report: text, or JSON Lines (a line per input as it is done, then a summary; "
+    "on standard output when the outputs go to files, else standard error).",
+)
+@_batch_options
+@_resume_option
 def sign(
     inputs: tuple[str, ...],
     xmldsig: bool,
@@ -820,35 +1041,44 @@ def sign(
     output_dir: str | None,
     force: bool,
     max_bytes: int,
+    out_format: str,
+    jobs: int,
+    resume: bool,
 ) -> None:
     """Add a Data Integrity proof (eddsa-jcs-2022 or ecdsa-jcs-2019) to certificates.
 
     The proof covers the canonical JSON of the certificate, so it verifies on the
     JSON and on the XML form alike. An existing proof is kept (a proof set).
     With --xmldsig (or --xades) the certificate gets an enveloped XML signature instead,
-    for XML-native verifiers; it covers the XML bytes only.
+    for XML-native verifiers; it covers the XML bytes only. A batch runs on every
+    core (--jobs) and can be resumed (--resume); outputs appear only complete.
 
     \b
     Examples:
       inspectx sign report.json --key lab.key -o report.signed.json
       inspectx sign certs/ --key lab.key --output-dir signed/
+      inspectx sign certs/ --key lab.key --output-dir signed/ --resume
       inspectx sign report.xml --xades --key lab.key --cert lab.crt -o report.signed.xml
     """
     from datetime import UTC, datetime
 
-    from inspectx._io import InputFile, ensure_not_an_input, expand_inputs, read_input, write_atomic
+    from inspectx._io import InputFile, NoSpace, read_input, remove_stale_temporaries
+    from inspectx.batch import iter_inputs
+    from inspectx.batch.engine import run_io_ordered
+    from inspectx.batch.jobs import Outcome, SignJob
     from inspectx.errors import InspectxError
     from inspectx.proofs import keys
-    from inspectx.proofs.certificate import sign_certificate
     from inspectx.proofs.multibase import did_key_verification_method
-    from inspectx.validation import read_certificate, render
 
-    items = list(expand_inputs(inputs))
-    batch = len(items) != 1 or any(os.path.isdir(i) for i in inputs)
+    batch = _is_batch(inputs)
     if batch and not output_dir:
         raise click.UsageError("several inputs need --output-dir")
     if output and output_dir:
         raise click.UsageError("give either -o or --output-dir, not both")
+    if resume and not output_dir:
+        raise click.UsageError("--resume needs --output-dir")
+    if resume and force:
+        raise click.UsageError("give either --resume (keep outputs) or --force (replace them)")
     xmldsig = xmldsig or xades
     if xmldsig and not cert_path:
         raise click.UsageError("--xmldsig and --xades need --cert (the certificate to embed)")
@@ -878,48 +1108,94 @@ def sign(
         for line in _error_lines(key_path, exc, _Style(sys.stderr)):
             click.echo(line, err=True)
         sys.exit(EXIT_OPERATIONAL)
-    limits = _limits(max_bytes)
-    now = datetime.now(UTC).replace(microsecond=0)
-    codes: list[int] = []
-    for item in items:
-        try:
-            loaded = read_certificate(read_input(item, max_bytes), limits=limits)
-            if xmldsig:
-                from inspectx.proofs.xmldsig import sign_xml
+    items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
+    if output_dir and resume:
+        remove_stale_temporaries(output_dir)
+    job = SignJob(private_key=key, verification_method=method,
+                  created=datetime.now(UTC).replace(microsecond=0), certificate=certificate,
+                  xmldsig=xmldsig, xades=xades, target=target, max_bytes=max_bytes,
+                  debug=_debug())  # fmt: skip
+    guard = _InputGuard(inputs)
 
-                fmt = "xml"
-                unsigned = render(loaded.certificate, "xml")
-                out = sign_xml(
-                    unsigned,
-                    private_key=key,
-                    certificate=certificate,  # type: ignore[arg-type]
-                    xades=xades,
-                    signing_time=now,
-                )
-            else:
-                signed = sign_certificate(
-                    loaded.certificate,
-                    private_key=key,  # type: ignore[arg-type]  # RSA: refused above
-                    verification_method=method,
-                    created=now,
-                )
-                fmt = target or loaded.format
-                out = render(signed, fmt)  # type: ignore[arg-type]
+    def done(item: InputFile) -> Outcome | None:
+        if not (resume and output_dir):
+            return None
+        suffixes = ["xml"] if xmldsig else [target] if target else ["json", "xml"]
+        for suffix in suffixes:
+            destination = _output_path(item, output_dir, suffix)
+            if os.path.isfile(destination):
+                return Outcome(exit_code=EXIT_OK, entry={"source": item.name, "skipped": True,
+                                                         "output": destination})  # fmt: skip
+        return None
+
+    err_style = _Style(sys.stderr)
+    to_files = bool(output_dir or (output and output != "-"))
+    tally = _Tally(show=batch)
+    stopped = False
+    def planned_writes() -> Iterator[tuple[tuple[InputFile, Outcome, str | None], Any]]:
+        for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs, done=done):
+            if "error" in outcome.entry or outcome.entry.get("skipped"):
+                yield (item, outcome, None), None
+                continue
+            data = outcome.output
+            assert data is not None
             destination = output if output and output != "-" else None
-            if output_dir:
-                destination = _in_output_dir(item, output_dir, fmt)
+            try:
+                if output_dir:
+                    destination = _in_output_dir(item, output_dir, outcome.entry["format"])
+                if destination is not None:
+                    guard.ensure_not_an_input(destination)
+            except InspectxError as exc:
+                yield (item, _failed(item, exc), None), None
+                continue
             if destination is None:
-                sys.stdout.buffer.write(out)
-                sys.stdout.buffer.flush()
+                yield (item, outcome, None), None
             else:
-                ensure_not_an_input(destination, items)
-                write_atomic(destination, out, force=force)
-            codes.append(EXIT_OK)
-        except InspectxError as exc:
-            for line in _error_lines(item.path, exc, _Style(sys.stderr)):
-                click.echo(line, err=True)
-            codes.append(_exit_code_for(exc))
-    sys.exit(_worst(codes))
+                yield (item, outcome, destination), _writer(destination, data, force)
+
+    for (item, outcome, destination), error in run_io_ordered(planned_writes()):
+        entry = outcome.entry
+        if error is not None:
+            if not isinstance(error, InspectxError):
+                raise error
+            outcome = _failed(item, error)
+            entry = outcome.entry
+            stopped = isinstance(error, NoSpace)
+        elif "error" not in entry and not entry.get("skipped"):
+            if destination is None:
+                assert outcome.output is not None
+                tally.wipe()
+                sys.stdout.buffer.write(outcome.output)
+                sys.stdout.buffer.flush()
+            entry = {"source": item.name, "output": destination or "-"}
+        if "error" in entry:
+            for line in _entry_error_lines(item.name, entry["error"], err_style):
+                _echo(tally, line, err=True)
+        kind = "failed" if "error" in entry else "skipped" if entry.get("skipped") else "signed"
+        tally.add(kind, outcome.exit_code)
+        if out_format == "jsonl":
+            _echo(tally, json.dumps(_clean({"schema": "inspectx.signing/1", **entry}),
+                                    ensure_ascii=False), err=not to_files)  # fmt: skip
+        if stopped:
+            break
+    tally.wipe()
+    if stopped:
+        click.echo("inspectx: the batch stopped: the disk is full; free space, then run "
+                   "the same command again with --resume", err=True)  # fmt: skip
+    if out_format == "jsonl":
+        summary = {"total": tally.total, **{k: tally.counts.get(k, 0)
+                   for k in ("signed", "skipped", "failed")}}  # fmt: skip
+        click.echo(json.dumps({"schema": "inspectx.signing/1", "summary": summary,
+                               "exitCode": tally.exit_code}), err=not to_files)  # fmt: skip
+    elif batch:
+        skipped = tally.counts.get("skipped", 0)
+        click.echo(
+            f"{tally.counts.get('signed', 0)} signed, "
+            + (f"{skipped} skipped (already done), " if skipped else "")
+            + f"{tally.counts.get('failed', 0)} failed {tally.rate()}",
+            err=True,
+        )
+    sys.exit(tally.exit_code)
 
 
 @main.command(epilog=EXIT_CODES_HELP)
@@ -957,8 +1233,14 @@ def sign(
     help="Where trust snapshots are kept (default: the user cache directory).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="With --trust: show every step.")
-@_format_option("text", "json")
+@_format_option(
+    "text",
+    "json",
+    "jsonl",
+    help="text for people; json (one object) or jsonl (a line per input, then a summary).",
+)
 @_max_bytes_option
+@_batch_options
 def verify(
     inputs: tuple[str, ...],
     key_files: tuple[str, ...],
@@ -971,6 +1253,7 @@ def verify(
     verbose: bool,
     out_format: str,
     max_bytes: int,
+    jobs: int,
 ) -> None:
     """Verify certificates' proofs: against a trust list (admissibility), or keys you give.
 
@@ -1000,18 +1283,19 @@ def verify(
         _verify_with_trust(
             inputs, trust_source, operator_key, update=update,
             max_age=_parse_age(max_trust_age), at=_parse_time(at_text), cache_dir=cache_dir,
-            verbose=verbose, out_format=out_format, max_bytes=max_bytes,
+            verbose=verbose, out_format=out_format, max_bytes=max_bytes, jobs=jobs,
         )  # fmt: skip
     if not key_files:
         raise click.UsageError("give --trust LIST --operator-key KEY, or --key-file KEY")
     if update or max_trust_age or at_text or operator_key:
         raise click.UsageError("--update, --max-trust-age, --at and --operator-key need --trust")
-    import hashlib
+    import contextlib as _contextlib
 
-    from inspectx._io import InputFile, expand_inputs, read_input
+    from inspectx._io import InputFile, read_input
+    from inspectx.batch import iter_inputs
+    from inspectx.batch.jobs import VerifyKeysJob
     from inspectx.errors import InspectxError
     from inspectx.proofs import keys
-    from inspectx.proofs.certificate import verify_certificate
     from inspectx.proofs.multibase import did_key_verification_method
 
     trusted: dict[str, Any] = {}
@@ -1021,69 +1305,31 @@ def verify(
             material = read_input(InputFile(path, path), 1024 * 1024)
             public = keys.load_public_key(material)
             if b"CERTIFICATE" in material or not material.startswith(b"-----"):
-                with contextlib.suppress(InspectxError):
+                with _contextlib.suppress(InspectxError):
                     certificates.append(keys.load_certificate(material))
-            with contextlib.suppress(InspectxError):  # an RSA key serves XML signatures only
+            with _contextlib.suppress(InspectxError):  # an RSA key serves XML signatures only
                 trusted[did_key_verification_method(public)] = public  # type: ignore[arg-type]
         except InspectxError as exc:
             for line in _error_lines(path, exc, _Style(sys.stderr)):
                 click.echo(line, err=True)
             sys.exit(EXIT_OPERATIONAL)
-    limits = _limits(max_bytes)
+    job = VerifyKeysJob(public_keys=trusted, certificates=tuple(certificates),
+                        max_bytes=max_bytes, debug=_debug())  # fmt: skip
     style = _Style(sys.stdout)
-    codes: list[int] = []
     results = []
-    for item in expand_inputs(inputs):
-        entry: dict[str, Any] = {"source": item.path}
-        try:
-            data = read_input(item, max_bytes)
-            proofs: list[dict[str, Any]] = []
-            xml_result = _verify_xml_signature(data, certificates, limits)
-            cert = xml_result.certificate if xml_result is not None else None
-            if xml_result is not None:
-                xades_signed = xml_result.signing_time
-                proofs.append(
-                    {"type": "XAdES-B-B" if xades_signed else "XMLDSig",
-                     "algorithm": xml_result.signature_algorithm,
-                     "signer": f"X.509 certificate SHA-256 {xml_result.signer}",
-                     "created": xades_signed.isoformat() if xades_signed else None}
-                )  # fmt: skip
-            if cert is None or cert.proofs:
-                verified = verify_certificate(data, public_keys=trusted, limits=limits)
-                cert = verified.certificate
-                proofs += [
-                    {"type": "DataIntegrityProof", "algorithm": p.cryptosuite,
-                     "signer": p.verification_method,
-                     "created": p.created.isoformat() if p.created else None}
-                    for p in verified.proofs
-                ]  # fmt: skip
-        except InspectxError as exc:
-            code = _exit_code_for(exc)
-            if exc.code in ("proof.key-unknown", "xmldsig.signer-unknown"):
-                code = EXIT_INDETERMINATE
-            verdict = {EXIT_INDETERMINATE: "INDETERMINATE", EXIT_OPERATIONAL: "ERROR"}.get(
-                code, "INVALID"
-            )
-            entry |= {"verdict": verdict, "error": exc.as_dict()}
-            if verdict != "ERROR":
-                step = 1 if exc.code.startswith("format.") else 2 if exc.code.startswith(
-                    ("schema.", "model.")) else 4  # fmt: skip
-                entry |= _key_file_checks(step, "failed" if verdict == "INVALID"
-                                          else "indeterminate", exc)  # fmt: skip
-            codes.append(code)
+    items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
+    tally = _Tally(show=_is_batch(inputs))
+    for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs):
+        entry = _clean(outcome.entry)
+        tally.wipe()
+        if out_format == "json":
+            results.append(entry)
+        elif out_format == "jsonl":
+            click.echo(json.dumps(_clean(_pruned({"schema": REPORT_SCHEMA, **entry})),
+                                  ensure_ascii=False))  # fmt: skip
         else:
-            entry |= {
-                "verdict": "VALID",
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "document": _document_summary(cert),
-                "proofs": proofs,
-                **_key_file_checks(4, "passed", None),
-            }
-            codes.append(EXIT_OK)
-        results.append(_clean(entry))
-        if out_format == "text":
             label, colour = _MARKS[entry["verdict"]]
-            click.echo(f"{style(label, fg=colour)}  {_safe_name(item.path)}")
+            click.echo(f"{style(label, fg=colour)}  {_safe_name(item.name)}")
             if "error" in entry:
                 err = entry["error"]
                 where = f" at {_safe_name(err['location'])}" if err.get("location") else ""
@@ -1095,10 +1341,30 @@ def verify(
                     click.echo(
                         f"  {proof['type']} {proof['algorithm']} by {_safe_name(proof['signer'])}"
                     )
-    exit_code = _worst(codes)
+        tally.add(entry["verdict"], outcome.exit_code)
+    tally.wipe()
+    _finish_verification(tally, results, out_format, None)
+    sys.exit(tally.exit_code)
+
+
+def _finish_verification(
+    tally: _Tally, results: list[dict[str, Any]], out_format: str, trust: dict[str, Any] | None
+) -> None:
+    """The end of a verification report: the JSON object, or the JSON Lines summary line,
+    or (text, a batch) the counts and the time on standard error."""
+    summary = {"total": tally.total} | {
+        v.lower(): tally.counts.get(v, 0) for v in ("VALID", "INVALID", "INDETERMINATE", "ERROR")
+    }
     if out_format == "json":
-        click.echo(json.dumps(_verification_report(results, codes), indent=2, ensure_ascii=False))
-    sys.exit(exit_code)
+        report = _verification_report(results, [tally.exit_code], trust)
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    elif out_format == "jsonl":
+        line = {"schema": REPORT_SCHEMA, "trust": trust, "summary": summary,
+                "exitCode": tally.exit_code}  # fmt: skip
+        click.echo(json.dumps(_clean(_pruned(line)), ensure_ascii=False))
+    elif tally.total > 1:
+        counts = ", ".join(f"{n} {k}" for k, n in summary.items() if k != "total" and n)
+        click.echo(f"inspectx: {tally.total} verified ({counts}) {tally.rate()}", err=True)
 
 
 def _parse_age(text: str | None) -> Any:
@@ -1144,11 +1410,11 @@ def _trust_snapshot(source: str, operator_key: str, *, update: bool, cache_dir: 
 
 def _verify_with_trust(
     inputs: tuple[str, ...], source: str, operator_key: str, *, update: bool, max_age: Any,
-    at: Any, cache_dir: str | None, verbose: bool, out_format: str, max_bytes: int,
+    at: Any, cache_dir: str | None, verbose: bool, out_format: str, max_bytes: int, jobs: int,
 ) -> None:  # fmt: skip
-    from inspectx._io import expand_inputs, read_input
+    from inspectx.batch import iter_inputs
+    from inspectx.batch.jobs import VerifyTrustJob
     from inspectx.errors import InspectxError
-    from inspectx.trust import verify_admissible
 
     try:
         snapshot = _trust_snapshot(source, operator_key, update=update, cache_dir=cache_dir)
@@ -1167,89 +1433,47 @@ def _verify_with_trust(
         trust_info["fetchedAt"] = snapshot.fetched_at.isoformat()
     if snapshot.note:
         trust_info["note"] = snapshot.note
-    limits = _limits(max_bytes)
+    job = VerifyTrustJob(
+        trust=snapshot, at=at, max_trust_age=max_age, max_bytes=max_bytes, debug=_debug()
+    )
     style = _Style(sys.stdout)
-    codes, results = [], []
-    for item in expand_inputs(inputs):
-        try:
-            data = read_input(item, max_bytes)
-        except InspectxError as exc:
-            results.append({"source": item.path, "verdict": "ERROR", "error": exc.as_dict()})
-            codes.append(EXIT_OPERATIONAL)
-            if out_format == "text":
-                for line in _error_lines(item.path, exc, _Style(sys.stderr)):
-                    click.echo(line, err=True)
-            continue
-        report = verify_admissible(
-            data, trust=snapshot, at=at, max_trust_age=max_age, limits=limits
-        )
-        codes.append(_VERDICT_EXIT[report.verdict.value])
-        cert = report.certificate
-        results.append(_clean({
-            "source": item.path,
-            "verdict": report.verdict.value,
-            "sha256": report.sha256 or None,
-            "at": report.at.isoformat(),
-            "document": _document_summary(cert),
-            "signers": list(report.signers),
-            **_step_checks(report.checks, "verify"),
-        }))  # fmt: skip
-        if out_format == "text":
-            label, colour = _MARKS[report.verdict.value]
-            click.echo(f"{style(label, fg=colour)}  {_safe_name(item.path)}")
-            shown = report.checks if verbose else report.failing()
-            for c in shown:
-                code = f" {c.code}" if c.code else ""
-                message = f": {_safe_name(c.message)}" if c.message else ""
-                click.echo(f"  {c.step} {c.name:<24} {c.status.value}{code}{message}")
-                if c.hint and c.status.value in ("failed", "indeterminate"):
-                    click.echo(f"      hint: {_safe_name(c.hint)}")
-    exit_code = _worst(codes)
-    if out_format == "json":
-        report_json = _verification_report(results, codes, trust_info)
-        click.echo(json.dumps(report_json, indent=2, ensure_ascii=False))
-    else:
+    results = []
+    items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
+    tally = _Tally(show=_is_batch(inputs))
+    for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs):
+        entry = _clean(outcome.entry)
+        tally.wipe()
+        if out_format == "json":
+            results.append(entry)
+        elif out_format == "jsonl":
+            click.echo(json.dumps(_clean(_pruned({"schema": REPORT_SCHEMA, **entry})),
+                                  ensure_ascii=False))  # fmt: skip
+        elif "error" in entry:
+            for line in _entry_error_lines(item.name, entry["error"], _Style(sys.stderr)):
+                click.echo(line, err=True)
+        else:
+            label, colour = _MARKS[entry["verdict"]]
+            click.echo(f"{style(label, fg=colour)}  {_safe_name(item.name)}")
+            for c in entry["checks"]:
+                failing = c["status"] in ("failed", "indeterminate")
+                if not (verbose or failing):
+                    continue
+                code = f" {c['code']}" if c["code"] else ""
+                message = f": {_safe_name(c['message'])}" if c["message"] else ""
+                click.echo(f"  {c['step']} {c['name']:<24} {c['status']}{code}{message}")
+                if c["hint"] and failing:
+                    click.echo(f"      hint: {_safe_name(c['hint'])}")
+        tally.add(entry["verdict"], outcome.exit_code)
+    tally.wipe()
+    _finish_verification(tally, results, out_format, trust_info)
+    if out_format == "text":
         fetched = f", fetched {trust_info['fetchedAt']}" if "fetchedAt" in trust_info else ""
         note = f"; {snapshot.note}" if snapshot.note else ""
         click.echo(
             f"trust list {trust_list.id} #{trust_list.sequence_number} "
             f"({snapshot.origin}{fetched}{note})"
         )
-    sys.exit(exit_code)
-
-
-def _key_file_checks(step: int, status: str, exc: InspectxError | None) -> dict[str, Any]:
-    """Report members for a verification against given keys: the step that decided."""
-    names = {1: "format", 2: "schema", 4: "proof integrity"}
-    check = {"step": step, "name": names[step], "status": status}
-    if exc is None:
-        return {"checks": [check], "findings": []}
-    finding = {"code": exc.code, "severity": "error" if status == "failed" else "warning",
-               "layer": "verify", "message": exc.message, "hint": exc.hint or None,
-               "location": exc.location}  # fmt: skip
-    return {"checks": [{**check, "code": exc.code}], "findings": [finding]}
-
-
-def _verify_xml_signature(data: bytes, certificates: list[Any], limits: Any) -> Any:
-    """The verified XML signature of ``data``, None when it has none; raises when it fails.
-
-    Tries each trusted certificate; ``xmldsig.signer-unknown`` when none signed it.
-    """
-    if data.lstrip()[:1] != b"<" or b"http://www.w3.org/2000/09/xmldsig#" not in data:
-        return None
-    from inspectx.proofs.xmldsig import XmlSignatureError, verify_xml
-
-    for certificate in certificates:
-        try:
-            return verify_xml(data, certificate=certificate, limits=limits)
-        except XmlSignatureError as exc:
-            if exc.code not in ("xmldsig.signer-mismatch", "xmldsig.key-not-supported"):
-                raise  # this certificate could be the signer, and the signature is bad
-    raise XmlSignatureError(
-        "xmldsig.signer-unknown",
-        "the XML signature was not made by any of the certificates given",
-        hint="give the signer's certificate with --key-file (or use a trust list)",
-    )
+    sys.exit(tally.exit_code)
 
 
 # --- rules ------------------------------------------------------------------------------

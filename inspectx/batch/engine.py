@@ -1,0 +1,183 @@
+"""Run one picklable function over a stream of inputs on every core, in input order.
+
+:func:`run_ordered` takes an iterable of inputs and a work function (a
+module-level function or a picklable callable object, so that it can be sent to
+worker processes) and yields ``(input, result)`` pairs **in input order**, as
+soon as the head of the line is done. At most ``window`` chunks of inputs are in
+flight, so memory does not grow with the batch: the input iterable is consumed
+lazily, and a result is handed on (and can be dropped) before more inputs are
+read. With ``jobs=1`` everything runs in the calling process, without a pool.
+
+Because the caller sees results in input order, whatever writes outputs or prints
+reports in the caller gives the same bytes with one job or many.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+__all__ = ["default_jobs", "run_io_ordered", "run_ordered"]
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+def default_jobs() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# The work function of this worker process, set once by the pool's initializer. With the
+# fork start method it is inherited, never pickled, so it may hold compiled validators,
+# loaded keys and trust lists (objects that cannot be pickled). Only worker processes
+# ever set it; the parent process never reads it.
+_WORKER_WORK: list[Callable[[Any], Any]] = []
+
+
+def _install(work: Callable[[Any], Any]) -> None:
+    _WORKER_WORK[:] = [work]
+
+
+def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
+    work = _WORKER_WORK[0]
+    return [work(item) for item in chunk]
+
+
+def run_ordered(
+    work: Callable[[In], Out],
+    items: Iterable[In],
+    *,
+    jobs: int = 1,
+    chunk_size: int = 4,
+    window: int | None = None,
+    done: Callable[[In], Out | None] | None = None,
+) -> Iterator[tuple[In, Out]]:
+    """Yield ``(item, work(item))`` for every item, in the order of ``items``.
+
+    ``work`` runs in worker processes forked from this one (where the platform can
+    fork; elsewhere it must be picklable): build what it needs (validators, keys)
+    before calling, and each worker inherits it. Inputs and results are pickled.
+
+    ``jobs`` worker processes (1: in this process); inputs are sent to them in
+    chunks of ``chunk_size`` (fewer round trips for small documents), with at most
+    ``window`` chunks in flight (default ``2 × jobs``). ``done(item)``, when given,
+    is asked first, in this process: a result it returns is used as is and the item
+    is not sent to a worker (e.g. an output that already exists, with --resume).
+    ``work.prepare()``, when it exists, is called once first (to compile validators
+    that the workers then inherit).
+
+    ``work`` should turn every failure of one input into a result: an exception it
+    raises ends the batch (it propagates here, and the pool is shut down).
+    """
+    prepare = getattr(work, "prepare", None)
+    if callable(prepare):
+        prepare()  # once, here: forked workers inherit what it built
+    if jobs <= 1:
+        for item in items:
+            known = done(item) if done is not None else None
+            yield item, known if known is not None else work(item)
+        return
+    yield from _run_pool(work, items, jobs, max(1, chunk_size), window or 2 * jobs, done)
+
+
+def _pool(jobs: int, work: Callable[[Any], Any]) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    # fork: workers start in milliseconds and inherit ``work`` with everything it holds;
+    # elsewhere (spawn) ``work`` must be picklable
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_install, initargs=(work,)
+    )
+
+
+def _run_pool(
+    work: Callable[[In], Out],
+    items: Iterable[In],
+    jobs: int,
+    chunk_size: int,
+    window: int,
+    done: Callable[[In], Out | None] | None,
+) -> Iterator[tuple[In, Out]]:
+    # each slot: (chunk of items, a future of their results, or the results already known)
+    pending: deque[tuple[list[In], Any]] = deque()
+    source = iter(items)
+    exhausted = False
+    pool = _pool(jobs, work)
+    try:
+        while True:
+            while not exhausted and len(pending) < window:
+                chunk: list[In] = []
+                for item in source:
+                    known = done(item) if done is not None else None
+                    if known is not None:
+                        if chunk:  # keep the order: send what came before it first
+                            pending.append((chunk, pool.submit(_run_chunk, chunk)))
+                            chunk = []
+                        pending.append(([item], [known]))
+                        if len(pending) >= window:
+                            break
+                        continue
+                    chunk.append(item)
+                    if len(chunk) >= chunk_size:
+                        break
+                else:
+                    exhausted = True
+                if chunk:
+                    pending.append((chunk, pool.submit(_run_chunk, chunk)))
+            if not pending:
+                return
+            chunk_items, outcome = pending.popleft()
+            results = outcome if isinstance(outcome, list) else outcome.result()
+            yield from zip(chunk_items, results, strict=True)
+    finally:
+        for _items, outcome in pending:
+            if not isinstance(outcome, list):
+                outcome.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_io_ordered(
+    tasks: Iterable[tuple[In, Callable[[], None] | None]],
+    *,
+    threads: int = 4,
+    window: int = 32,
+) -> Iterator[tuple[In, Exception | None]]:
+    """Run each task's action (e.g. an atomic write, whose fsync waits on the disk) on
+    a few threads, and yield ``(context, the exception it raised or None)`` **in the
+    order of** ``tasks``, at most ``window`` in flight. A task without an action passes
+    through in its place. ``tasks`` is consumed lazily, in this thread."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    pending: deque[tuple[In, Future[None] | None]] = deque()
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        try:
+            for context, action in tasks:
+                pending.append((context, pool.submit(action) if action is not None else None))
+                while pending and (
+                    len(pending) >= window or pending[0][1] is None or pending[0][1].done()
+                ):
+                    yield _settled(*pending.popleft())
+            while pending:
+                yield _settled(*pending.popleft())
+        finally:
+            for _context, future in pending:
+                if future is not None:
+                    future.cancel()
+
+
+def _settled(context: In, future: Any) -> tuple[In, Exception | None]:
+    if future is None:
+        return context, None
+    error = future.exception()
+    if error is not None and not isinstance(error, Exception):
+        raise error
+    return context, error

@@ -1,0 +1,185 @@
+"""The inputs of a batch: files, folders, and documents inside ZIP and JSON Lines archives.
+
+:func:`iter_inputs` expands command-line arguments lazily, in a stable order:
+
+- a folder gives its ``*.json`` and ``*.xml`` files, recursively, sorted;
+- a ``*.zip`` file gives its ``*.json`` and ``*.xml`` members in the archive's
+  order, named ``archive.zip!/path/member.json``; members are read into memory
+  one at a time (never extracted to disk), with limits against ZIP bombs: the
+  number of members, each member's and the total uncompressed size, and the
+  compression ratio; a member named with an absolute path or ``..`` is refused;
+- a ``*.jsonl`` (or ``*.ndjson``) file gives one JSON document per non-blank
+  line, named ``batch.jsonl:17`` (17 is the line number), each line at most the
+  document size limit;
+- anything else is one input (read and checked later, by ``read_input``).
+
+A document that cannot be taken out of its archive safely is still yielded, with
+its error, so that it gets its own line in the report and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from inspectx._io import DOCUMENT_SUFFIXES, InputFile, expand_inputs
+
+__all__ = ["ArchiveLimits", "iter_inputs"]
+
+ZIP_SUFFIXES = frozenset({".zip"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArchiveLimits:
+    """Limits on what an archive may hold (ZIP bombs, runaway lines)."""
+
+    max_members: int = 1_000_000
+    max_total_bytes: int = 16 * 1024**3
+    max_ratio: int = 200
+
+
+def is_archive(path: str) -> bool:
+    """Whether ``path`` names an archive whose documents are the inputs."""
+    suffix = os.path.splitext(path)[1].lower()
+    return suffix in ZIP_SUFFIXES or suffix in JSONL_SUFFIXES
+
+
+def iter_inputs(
+    args: Iterable[str], *, max_bytes: int, limits: ArchiveLimits | None = None
+) -> Iterator[InputFile]:
+    """Every input the arguments name, lazily, archives opened (see the module docs)."""
+    limits = limits or ArchiveLimits()
+    for item in expand_inputs(args):
+        if item.is_stdin or not is_archive(item.path) or os.path.isdir(item.path):
+            yield item
+        elif os.path.splitext(item.path)[1].lower() in ZIP_SUFFIXES:
+            yield from _zip_members(item, max_bytes, limits)
+        else:
+            yield from _jsonl_lines(item, max_bytes)
+
+
+def _stem(item: InputFile) -> str:
+    return os.path.splitext(item.relative)[0]
+
+
+def _error(item: InputFile, member: str, code: str, message: str, hint: str) -> InputFile:
+    return InputFile(
+        item.path, posixpath.join(_stem(item), member), member=member, error=(code, message, hint)
+    )
+
+
+def _too_large(item: InputFile, member: str, what: str, max_bytes: int) -> InputFile:
+    hint = "raise the limit (--max-bytes) only if the document is genuine"
+    return _error(item, member, "format.too-large",
+                  f"{what} is over the limit of {max_bytes} bytes", hint)  # fmt: skip
+
+
+def _archive_unreadable(item: InputFile, exc: Exception) -> InputFile:
+    if isinstance(exc, _NotRegular):
+        error = ("input.not-a-file", f"{item.path} is not a regular file",
+                 "give a file, a directory of files, or - for standard input")  # fmt: skip
+    else:
+        error = ("input.unreadable", f"cannot read the archive {item.path}: {exc}",
+                 "check that the file is a complete ZIP or JSON Lines file")  # fmt: skip
+    return InputFile(item.path, item.relative, error=error)
+
+
+class _NotRegular(OSError):
+    """A FIFO, device or socket where an archive file was expected."""
+
+
+def _safe_member_name(name: str) -> bool:
+    if name.startswith(("/", "\\")) or "\\" in name or ":" in name.split("/", 1)[0]:
+        return False
+    return ".." not in name.split("/")
+
+
+def _check_regular(path: str) -> None:
+    import stat
+
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or device would hang or never end
+        raise _NotRegular(0, "not a regular file")
+
+
+def _zip_members(item: InputFile, max_bytes: int, limits: ArchiveLimits) -> Iterator[InputFile]:
+    import zipfile
+
+    try:
+        _check_regular(item.path)
+        archive = zipfile.ZipFile(item.path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        yield _archive_unreadable(item, exc)
+        return
+    with archive:
+        members = [i for i in archive.infolist() if not i.is_dir()]
+        if len(members) > limits.max_members:
+            yield _error(item, "", "input.archive-too-many",
+                         f"{item.path} holds {len(members)} files, over the limit of "
+                         f"{limits.max_members}", "split the archive")  # fmt: skip
+            return
+        total = 0
+        for info in members:
+            name = info.filename
+            if os.path.splitext(name)[1].lower() not in DOCUMENT_SUFFIXES:
+                continue
+            if not _safe_member_name(name):
+                yield _error(item, name.replace("\\", "/").lstrip("/"), "input.archive-unsafe-name",
+                             f"the member name {name!r} is absolute or climbs out with ..",
+                             "repack the archive with relative names")  # fmt: skip
+                continue
+            if info.file_size > max_bytes:
+                yield _too_large(item, name, f"{name} ({info.file_size} bytes)", max_bytes)
+                continue
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > 1024 * 1024 and ratio > limits.max_ratio:
+                yield _error(item, name, "input.archive-bomb",
+                             f"{name} expands {ratio:.0f} times, over the limit of "
+                             f"{limits.max_ratio}", "this looks like a ZIP bomb")  # fmt: skip
+                continue
+            try:
+                with archive.open(info) as fh:
+                    data = fh.read(max_bytes + 1)  # the header's size may lie: read at most this
+            except (OSError, RuntimeError, ValueError, NotImplementedError,
+                    zipfile.BadZipFile) as exc:  # fmt: skip
+                yield _error(item, name, "input.unreadable", f"cannot read {name}: {exc}",
+                             "check the archive (encrypted members are not supported)")  # fmt: skip
+                continue
+            if len(data) > max_bytes:
+                yield _too_large(item, name, name, max_bytes)
+                continue
+            total += len(data)
+            if total > limits.max_total_bytes:
+                yield _error(item, name, "input.archive-bomb",
+                             f"the archive expands beyond {limits.max_total_bytes} bytes",
+                             "split the archive")  # fmt: skip
+                return
+            yield InputFile(item.path, posixpath.join(_stem(item), name), member=name, data=data)
+
+
+def _jsonl_lines(item: InputFile, max_bytes: int) -> Iterator[InputFile]:
+    try:
+        _check_regular(item.path)
+        fd = os.open(item.path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        yield _archive_unreadable(item, exc)
+        return
+    with os.fdopen(fd, "rb") as fh:
+        number = 0
+        while True:
+            line = fh.readline(max_bytes + 2)
+            if not line:
+                return
+            number += 1
+            member = str(number)
+            if len(line.rstrip(b"\r\n")) > max_bytes:
+                while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                    line = fh.readline(1024 * 1024)
+                yield _too_large(item, member, f"line {number}", max_bytes)
+                continue
+            if not line.strip():
+                continue
+            yield InputFile(item.path, posixpath.join(_stem(item), f"{number}.json"),
+                            member=member, data=line.rstrip(b"\r\n") + b"\n")  # fmt: skip

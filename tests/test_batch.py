@@ -1,0 +1,449 @@
+"""Batches at scale (issue 8): every core, input order, bounded memory, crash-safe outputs,
+archives, hostile inputs, resume, and what the command line prints (DESIGN §10, §11;
+docs/security.md catalogue F)."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from inspectx.batch import iter_inputs, run_ordered
+from inspectx.batch.engine import run_io_ordered
+from inspectx.cli import main
+from tests.conftest import json_bytes, minimal_certificate_data, run_cli
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _certificate(i: int) -> bytes:
+    return json_bytes(
+        minimal_certificate_data(
+            id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}", number={"value": f"R-{i}"}
+        )
+    )
+
+
+def _corpus(folder: Path, n: int, *, bad: tuple[int, ...] = ()) -> Path:
+    """``n`` small certificates in ``folder`` (some in a subfolder); those in ``bad`` broken."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        path = folder / ("sub" if i % 7 == 3 else "") / f"c{i:04d}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b'{"id": "x", "id": "y"}' if i in bad else _certificate(i))
+    return folder
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _slow_square(x: int) -> int:
+    time.sleep(random.random() / 500)
+    return x * x
+
+
+# --- the engine ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_engine_yields_every_result_in_input_order(jobs: int) -> None:
+    items = list(range(200))
+    results = list(run_ordered(_slow_square, iter(items), jobs=jobs, chunk_size=3))
+    assert results == [(i, i * i) for i in items]
+
+
+def test_engine_settles_some_inputs_without_workers_and_keeps_the_order() -> None:
+    def done(x: int) -> int | None:
+        return -1 if x % 5 == 0 else None
+
+    results = list(run_ordered(_slow_square, range(60), jobs=2, done=done))
+    assert results == [(i, -1 if i % 5 == 0 else i * i) for i in range(60)]
+
+
+def test_engine_reads_its_inputs_lazily_with_a_bounded_window() -> None:
+    pulled = 0
+
+    def source() -> Iterator[int]:
+        nonlocal pulled
+        for i in range(500):
+            pulled += 1
+            yield i
+
+    seen = 0
+    for _item, _result in run_ordered(_slow_square, source(), jobs=2, chunk_size=4, window=4):
+        seen += 1
+        assert pulled - seen <= 4 * 4 + 4  # never more than the window (plus a chunk) ahead
+    assert seen == 500
+
+
+def test_io_tasks_run_on_threads_but_settle_in_order() -> None:
+    done: list[int] = []
+
+    def tasks() -> Iterator[tuple[int, object]]:
+        for i in range(50):
+            if i % 4 == 0:
+                yield i, None
+            elif i == 13:
+
+                def fail() -> None:
+                    raise OSError(errno.EIO, "I/O error")
+
+                yield i, fail
+            else:
+
+                def write(i: int = i) -> None:
+                    time.sleep(random.random() / 200)
+                    done.append(i)
+
+                yield i, write
+
+    settled = list(run_io_ordered(tasks(), threads=4, window=8))  # type: ignore[arg-type]
+    assert [i for i, _ in settled] == list(range(50))
+    assert [i for i, e in settled if e is not None] == [13]
+
+
+# --- parallel equals sequential ---------------------------------------------------------
+
+
+def test_parallel_convert_is_byte_identical_to_sequential(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in", 40, bad=(5, 17))
+    runs = []
+    for jobs in ("1", "2"):
+        run = tmp_path / f"run{jobs}"  # the same relative output path in both runs
+        run.mkdir()
+        result = run_cli("convert", str(corpus), "--to", "xml", "--output-dir", "out",
+                         "--jobs", jobs, "--format", "jsonl", cwd=run)  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        runs.append((result.stdout, _tree(run / "out")))
+    assert runs[0] == runs[1]
+    lines = [json.loads(line) for line in runs[0][0].splitlines()]
+    assert [line.get("source") for line in lines[:-1]] == [
+        str(p) for p in sorted(corpus.rglob("*.json"), key=lambda p: p.relative_to(corpus).parts)
+    ]
+    assert lines[-1]["summary"] == {"total": 40, "converted": 38, "skipped": 0, "failed": 2}
+    assert lines[-1]["exitCode"] == 1
+    assert len(runs[0][1]) == 38 and "sub/c0003.xml" in runs[0][1]
+
+
+@pytest.mark.parametrize("out_format", ["jsonl", "json", "text"])
+def test_parallel_validate_report_is_byte_identical_to_sequential(
+    tmp_path: Path, out_format: str
+) -> None:
+    corpus = _corpus(tmp_path / "in", 30, bad=(4,))
+    outputs = [
+        run_cli("validate", str(corpus), "--format", out_format, "--jobs", jobs)
+        for jobs in ("1", "2")
+    ]
+    assert outputs[0].returncode == outputs[1].returncode == 1
+    assert outputs[0].stdout == outputs[1].stdout
+    if out_format == "jsonl":
+        last = json.loads(outputs[0].stdout.splitlines()[-1])
+        assert last["summary"] == {"total": 30, "valid": 29, "invalid": 1,
+                                   "indeterminate": 0, "error": 0}  # fmt: skip
+
+
+def _signing_key(folder: Path) -> tuple[Path, Path]:
+    from inspectx.proofs import keys
+
+    key = keys.generate_key("ed25519")
+    key_path, pub_path = folder / "lab.key", folder / "lab.pub"
+    key_path.write_bytes(keys.private_key_to_pem(key, passphrase=None))
+    pub_path.write_bytes(keys.public_key_to_pem(key))
+    return key_path, pub_path
+
+
+def test_parallel_signing_gives_the_same_bytes_and_verifies_in_parallel(tmp_path: Path) -> None:
+    from inspectx.batch.jobs import SignJob
+    from inspectx.proofs import keys
+    from inspectx.proofs.multibase import did_key_verification_method
+
+    corpus = _corpus(tmp_path / "in", 24, bad=(2,))
+    key_path, pub_path = _signing_key(tmp_path)
+    key = keys.load_private_key(key_path.read_bytes(), passphrase=None)
+    method = did_key_verification_method(key.public_key())  # type: ignore[arg-type]
+    job = SignJob(private_key=key, verification_method=method,
+                  created=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))  # fmt: skip
+    runs = [
+        [(i.name, o.exit_code, o.output) for i, o in
+         run_ordered(job, iter_inputs([str(corpus)], max_bytes=1 << 20), jobs=jobs)]
+        for jobs in (1, 2)
+    ]  # fmt: skip
+    assert runs[0] == runs[1]
+    assert [code for _, code, _ in runs[0]].count(1) == 1
+
+    signed = tmp_path / "signed"
+    result = run_cli("sign", str(corpus), "--key", str(key_path), "--output-dir", str(signed),
+                     "--jobs", "2")  # fmt: skip
+    assert result.returncode == 1 and b"23 signed, 1 failed" in result.stderr
+    reports = [
+        run_cli("verify", str(signed), "--key-file", str(pub_path), "--format", "jsonl",
+                "--jobs", jobs)
+        for jobs in ("1", "2")
+    ]  # fmt: skip
+    assert reports[0].returncode == 0, reports[0].stderr
+    assert reports[0].stdout == reports[1].stdout
+    summary = json.loads(reports[0].stdout.splitlines()[-1])["summary"]
+    assert summary["valid"] == 23 and summary["total"] == 23
+
+
+def test_parallel_verify_against_a_trust_list_matches_sequential() -> None:
+    from tests.conftest import FIXTURES
+
+    trust = FIXTURES / "trust"
+    signed = trust / "signed"
+    if not signed.is_dir():
+        pytest.skip("no signed trust fixtures")
+    args = ("verify", str(signed), "--trust", str(trust / "demo.trustlist.json"),
+            "--operator-key", str(trust / "keys" / "operator.pub.pem"),
+            "--at", "2026-06-01T00:00:00Z", "--format", "jsonl")  # fmt: skip
+    one, two = run_cli(*args, "--jobs", "1"), run_cli(*args, "--jobs", "2")
+    assert one.returncode == two.returncode
+    assert one.stdout == two.stdout and one.stdout.count(b"\n") >= 2
+
+
+# --- archives -------------------------------------------------------------------------------
+
+
+def test_zip_members_are_inputs_named_inside_their_archive(tmp_path: Path) -> None:
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.json", _certificate(1))
+        zf.writestr("deep/b.json", _certificate(2))
+        zf.writestr("notes.txt", "not a document")
+        zf.writestr("../evil.json", _certificate(3))
+        zf.writestr("/abs.json", _certificate(4))
+        zf.writestr("bomb.json", b" " * (3 * 1024 * 1024))
+    result = run_cli("validate", str(archive), "--format", "jsonl", "--jobs", "2")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    by_name = {line.get("source"): line for line in lines[:-1]}
+    names = ("a.json", "deep/b.json", "../evil.json", "abs.json", "bomb.json")
+    assert list(by_name) == [f"{archive}!/{n}" for n in names]
+    assert by_name[f"{archive}!/a.json"]["verdict"] == "VALID"
+    assert by_name[f"{archive}!/../evil.json"]["error"]["code"] == "input.archive-unsafe-name"
+    assert by_name[f"{archive}!/abs.json"]["error"]["code"] == "input.archive-unsafe-name"
+    assert by_name[f"{archive}!/bomb.json"]["error"]["code"] == "input.archive-bomb"
+    assert result.returncode == 4  # an input that could not be read is an operational error
+
+    out = tmp_path / "out"
+    converted = run_cli("convert", str(archive), "--to", "xml", "--output-dir", str(out))
+    assert converted.returncode == 4
+    assert sorted(_tree(out)) == ["upload/a.xml", "upload/deep/b.xml"]
+    assert not (tmp_path / "evil.xml").exists()
+
+
+def test_a_zip_member_over_the_limit_is_refused_whatever_its_header_says(tmp_path: Path) -> None:
+    archive = tmp_path / "big.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("big.json", b"[" + b"1," * 5000 + b"1]")
+    result = run_cli("validate", str(archive), "--max-bytes", "1000", "--format", "jsonl")
+    first = json.loads(result.stdout.splitlines()[0])
+    assert first["findings"][0]["code"] == "format.too-large"
+
+
+def test_json_lines_files_give_one_document_per_line(tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    lines = [json.dumps(json.loads(_certificate(i))).encode() for i in range(3)]
+    batch.write_bytes(lines[0] + b"\n\n" + lines[1] + b"\n{broken\n" + lines[2])
+    result = run_cli("validate", str(batch), "--format", "jsonl", "--jobs", "2")
+    report = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r.get("source") for r in report[:-1]] == [f"{batch}:{n}" for n in (1, 3, 4, 5)]
+    assert [r["verdict"] for r in report[:-1]] == ["VALID", "VALID", "INVALID", "VALID"]
+    assert result.returncode == 1
+    long_line = run_cli("validate", str(batch), "--max-bytes", "100", "--format", "jsonl")
+    assert b"format.too-large" in long_line.stdout
+    out = tmp_path / "out"
+    run_cli("convert", str(batch), "--to", "xml", "--output-dir", str(out))
+    assert sorted(_tree(out)) == ["batch/1.xml", "batch/3.xml", "batch/5.xml"]
+
+
+# --- hostile and failing inputs and outputs ----------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["trap.json", "trap.zip", "trap.jsonl"])
+def test_a_fifo_is_refused_without_hanging(tmp_path: Path, name: str) -> None:
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    good = tmp_path / "good.json"
+    good.write_bytes(_certificate(1))
+    started = time.monotonic()
+    result = run_cli("validate", str(fifo), str(good), "--format", "jsonl")  # 60 s timeout
+    assert time.monotonic() - started < 30
+    assert result.returncode == 4
+    first = json.loads(result.stdout.splitlines()[0])
+    assert first["verdict"] == "ERROR" and first["error"]["code"] == "input.not-a-file"
+    assert json.loads(result.stdout.splitlines()[1])["verdict"] == "VALID"
+
+
+def test_a_device_is_refused(tmp_path: Path) -> None:
+    result = run_cli("validate", "/dev/zero", "--format", "jsonl")
+    assert result.returncode == 4 and b"input.not-a-file" in result.stdout
+
+
+def test_a_full_disk_stops_the_batch_cleanly_with_nothing_partial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = _corpus(tmp_path / "in", 6)
+    out = tmp_path / "out"
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    result = CliRunner().invoke(main, ["convert", str(corpus), "--to", "xml",
+                                       "--output-dir", str(out), "--jobs", "1"])  # fmt: skip
+    assert result.exit_code == 4, result.output
+    assert "output.unwritable" in result.output and "No space left" in result.output
+    assert "the batch stopped: the disk is full" in result.output
+    assert result.output.count("output.unwritable") == 1  # stopped at the first
+    assert [p for p in out.rglob("*") if p.is_file()] == []  # no partial, no temporary file
+
+
+def test_a_crash_on_one_document_does_not_abort_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import inspectx.validation.interchange as interchange_module
+
+    corpus = _corpus(tmp_path / "in", 5)
+    real = interchange_module.interchange
+
+    def flaky(data: bytes, *args: object, **kwargs: object) -> object:
+        if b"R-2" in data:
+            raise RuntimeError("simulated bug")
+        return real(data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(interchange_module, "interchange", flaky)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["convert", str(corpus), "--to", "xml",
+                                       "--output-dir", str(out), "--jobs", "1"])  # fmt: skip
+    assert result.exit_code == 70
+    assert "internal.error" in result.output and "Traceback" not in result.output
+    assert len(_tree(out)) == 4
+
+
+# --- resume and kill -9 ---------------------------------------------------------------------
+
+
+def test_resume_skips_finished_outputs_and_clears_stale_temporaries(tmp_path: Path) -> None:
+    from inspectx._io import temporary_name_prefix
+
+    corpus = _corpus(tmp_path / "in", 20)
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    assert run_cli("convert", str(corpus), "--output-dir", str(reference), "--jobs", "1",
+                   "--to", "xml").returncode == 0  # fmt: skip
+    assert run_cli("convert", str(corpus), "--output-dir", str(out), "--to", "xml").returncode == 0
+    again = run_cli("convert", str(corpus), "--output-dir", str(out), "--to", "xml")
+    assert again.returncode == 4 and b"output.exists" in again.stderr  # without --resume
+    for path in sorted(out.rglob("*.xml"))[::3]:
+        path.unlink()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    stale = out / f"{temporary_name_prefix(int(dead.stdout))}abc.tmp"
+    stale.write_bytes(b"<?xml half")
+    resumed = run_cli("convert", str(corpus), "--output-dir", str(out), "--to", "xml",
+                      "--resume", "--format", "jsonl")  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout.splitlines()[-1])["summary"]
+    assert summary == {"total": 20, "converted": 7, "skipped": 13, "failed": 0}
+    assert not stale.exists()
+    assert _tree(out) == _tree(reference)
+
+
+def _assert_complete_outputs(out: Path, reference: dict[str, bytes]) -> None:
+    for path in out.rglob("*"):
+        if path.is_file() and not path.name.startswith(".inspectx-"):
+            assert path.read_bytes() == reference[str(path.relative_to(out))], path
+
+
+def test_kill_9_at_random_moments_leaves_only_complete_outputs_and_resume_finishes(
+    tmp_path: Path,
+) -> None:
+    corpus = _corpus(tmp_path / "in", 300)
+    reference_dir, out = tmp_path / "reference", tmp_path / "out"
+    assert run_cli("convert", str(corpus), "--output-dir", str(reference_dir), "--to", "xml",
+                   "--jobs", "1", "-q").returncode == 0  # fmt: skip
+    reference = _tree(reference_dir)
+    rng = random.Random(8)
+    deadline = time.monotonic() + 40
+    kills = 0
+    for _round in range(6):
+        if time.monotonic() > deadline:
+            break
+        process = subprocess.Popen(
+            [sys.executable, "-m", "inspectx", "convert", str(corpus), "--to", "xml",
+             "--output-dir", str(out), "--jobs", "2", "--resume", "-q"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        time.sleep(rng.uniform(0.3, 1.5))
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)  # the command and its workers, at once
+            kills += 1
+        process.wait(timeout=30)
+        _assert_complete_outputs(out, reference)
+    finished = run_cli("convert", str(corpus), "--to", "xml", "--output-dir", str(out),
+                       "--jobs", "2", "--resume")  # fmt: skip
+    assert finished.returncode == 0, finished.stderr
+    assert _tree(out) == reference  # and no temporary file is left
+    assert kills >= 1
+
+
+# --- what a batch prints ------------------------------------------------------------------
+
+
+def test_a_batch_ends_with_a_summary_and_draws_no_progress_bar_off_a_terminal(
+    tmp_path: Path,
+) -> None:
+    corpus = _corpus(tmp_path / "in", 12, bad=(3,))
+    result = run_cli("convert", str(corpus), "--to", "xml", "--output-dir", str(tmp_path / "o"))
+    stderr = result.stderr.decode()
+    assert "11 converted, 1 failed in " in stderr and " docs/s)" in stderr
+    assert "\r" not in stderr and "\x1b" not in stderr
+    checked = run_cli("validate", str(corpus))
+    assert b"12 checked: 11 valid, 1 invalid" in checked.stdout
+    assert b"12 documents in " in checked.stderr and b"\r" not in checked.stderr
+
+
+def test_the_progress_line_is_drawn_on_a_terminal_and_wiped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from inspectx import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    fake = Terminal()
+    monkeypatch.setattr(sys, "stderr", fake)
+    monkeypatch.delenv("TERM", raising=False)
+    tally = cli._Tally(show=True)
+    tally.start -= 5  # a long batch
+    tally.add("VALID", 0)
+    assert "1 done (1 valid)" in fake.getvalue() and "docs/s" in fake.getvalue()
+    tally.wipe()
+    assert fake.getvalue().endswith("\r\x1b[K")
+
+
+def test_usage_errors_for_resume_and_jobs(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in", 2)
+    no_dir = run_cli("convert", str(corpus / "c0000.json"), "--resume")
+    assert no_dir.returncode == 2 and b"--resume needs --output-dir" in no_dir.stderr
+    both = run_cli("convert", str(corpus), "--output-dir", str(tmp_path / "o"), "--resume",
+                   "--force")  # fmt: skip
+    assert both.returncode == 2
+    negative = run_cli("validate", str(corpus), "--jobs", "-1")
+    assert negative.returncode == 2
