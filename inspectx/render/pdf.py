@@ -348,7 +348,7 @@ def _content(
     if v is not None:
         detail = m("verdict.at", at=v.at)
         if v.trust_list_id:
-            detail += f" · {m('trust.list')} {display(v.trust_list_id)} #{v.trust_sequence}"
+            detail += f" · {m('basis.list')} {display(v.trust_list_id)} #{v.trust_sequence}"
         word = m("verdict." + v.verdict.value)
         title = word if word == v.verdict.value else f"{word}  {v.verdict.value}"
         lines.add(
@@ -414,17 +414,17 @@ def _content(
                 rows,
             ),
         )
-        basis = [(m("trust.time"), display(v.at))]
+        basis = [(m("basis.time"), display(v.at))]
         if v.trust_list_id:
             basis += [
-                (m("trust.list"), display(v.trust_list_id)),
-                (m("trust.sequence"), display(v.trust_sequence)),
-                (m("trust.source"), display(v.trust_source) or none),
-                (m("trust.origin"), display(v.trust_origin)),
-                (m("trust.fetched"), display(v.trust_fetched_at) or m("trust.not-fetched")),
+                (m("basis.list"), display(v.trust_list_id)),
+                (m("basis.sequence"), display(v.trust_sequence)),
+                (m("basis.source"), display(v.trust_source) or none),
+                (m("basis.origin"), display(v.trust_origin)),
+                (m("basis.fetched"), display(v.trust_fetched_at) or m("basis.not-fetched")),
             ]
         else:
-            basis.append((m("trust.keys"), join(v.keys)))
+            basis.append((m("basis.keys"), join(v.keys)))
         basis.append((m("signature.verified-signers"), join(v.signers)))
         lines.add("fields", basis)
     if cert is None:
