@@ -447,3 +447,43 @@ def test_usage_errors_for_resume_and_jobs(tmp_path: Path) -> None:
     assert both.returncode == 2
     negative = run_cli("validate", str(corpus), "--jobs", "-1")
     assert negative.returncode == 2
+
+
+def test_parallel_delivery_verification_matches_sequential(tmp_path: Path) -> None:
+    from tests.conftest import FIXTURES
+
+    here = FIXTURES / "delivery"
+    expected = json.loads((here / "EXPECTED.json").read_text("utf-8"))
+    bundle = here / expected["bundle"]
+    events = json.loads(bundle.read_bytes())
+    del events["epcisBody"]["eventList"][3]
+    broken = tmp_path / "broken.jsonld"
+    broken.write_text(json.dumps(events))
+    proofs = [str(bundle), str(broken), str(bundle), str(tmp_path / "missing.jsonld")]
+    args = ("delivery", "verify", *proofs, "--certificate", str(here / expected["certificate"]),
+            "--trust", str(here / expected["trustList"]),
+            "--operator-key", str(here / expected["operatorKey"]), "--at", expected["at"],
+            "--format", "json")  # fmt: skip
+    one, two = run_cli(*args, "--jobs", "1"), run_cli(*args, "--jobs", "2")
+    assert one.returncode == two.returncode == 4
+    assert one.stdout == two.stdout
+    verdicts = [d["verdict"] for d in json.loads(one.stdout)["documents"]]
+    assert verdicts[1] == "INVALID" and verdicts[3] == "ERROR" and verdicts[0] == verdicts[2]
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["validate", "--help"]])
+def test_start_up_imports_nothing_heavy(args: list[str]) -> None:
+    heavy = ("lxml", "cryptography", "jsonschema", "jsonschema_rs", "orjson", "signxml",
+             "requests", "rfc8785", "multiprocessing", "concurrent", "zipfile")  # fmt: skip
+    probe = (
+        "import sys\n"
+        "from inspectx.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, timeout=60)  # fmt: skip
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConvertJob",
+    "DeliveryVerifyJob",
     "Outcome",
     "SignJob",
     "ValidateJob",
@@ -461,4 +462,68 @@ class VerifyTrustJob:
             "signers": list(report.signers),
             **step_checks(report.checks, "verify"),
         }
+        return Outcome(exit_code=VERDICT_EXIT[report.verdict.value], entry=entry)
+
+
+# --- delivery verify ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryVerifyJob:
+    """Verify one delivery proof (``inspectx delivery verify``): the eight steps of
+    DESIGN §7 against the certificate bytes and the trust snapshot given.
+
+    ``presentations`` (a replay log) makes the outcome depend on the order of the
+    proofs: run such a job with one process."""
+
+    certificate: bytes
+    trust: Any
+    order: tuple[str, str] | None = None
+    delivery_code: str | None = None
+    presentations: Any = None
+    at: datetime | None = None
+    skew: timedelta | None = None
+    max_bytes: int = 256 * 1024 * 1024
+    debug: bool = False
+
+    def prepare(self) -> None:
+        _prepare()
+
+    def __call__(self, item: InputFile) -> Outcome:
+        try:
+            return self._verify(item)
+        except Exception as exc:
+            if self.debug:
+                raise
+            return _internal(item, exc)
+
+    def _verify(self, item: InputFile) -> Outcome:
+        from inspectx.delivery.verify import verify_delivery
+
+        extra: dict[str, Any] = {} if self.skew is None else {"skew": self.skew}
+        try:
+            report = verify_delivery(
+                read_input(item, self.max_bytes), certificate=self.certificate,
+                trust=self.trust, order=self.order, delivery_code=self.delivery_code,
+                presentations=self.presentations, at=self.at, **extra,
+            )  # fmt: skip
+        except InspectxError as exc:
+            return Outcome(exit_code=EXIT_OPERATIONAL,
+                           entry={"source": item.name, "verdict": "ERROR",
+                                  "error": exc.as_dict()})  # fmt: skip
+        entry = {
+            "source": item.name,
+            "verdict": report.verdict.value,
+            "sha256": report.sha256,
+            "at": report.at.isoformat(),
+            "order": report.order,
+            "document": document_summary(report.certificate),
+            "head": report.head_event_id,
+            **step_checks(report.checks, "delivery"),
+            "timeline": [
+                {"eventID": t.event_id, "time": t.time.isoformat(), "bizStep": t.biz_step,
+                 "actor": t.actor, "from": t.source, "to": t.destination}
+                for t in report.timeline
+            ],
+        }  # fmt: skip
         return Outcome(exit_code=VERDICT_EXIT[report.verdict.value], entry=entry)

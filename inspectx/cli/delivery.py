@@ -10,19 +10,19 @@ import click
 
 from inspectx.cli import (
     _MARKS,
-    _VERDICT_EXIT,
     EXIT_CODES_HELP,
     EXIT_OK,
     EXIT_OPERATIONAL,
+    _batch_options,
     _clean,
-    _document_summary,
+    _debug,
+    _entry_error_lines,
     _error_lines,
     _format_option,
     _output_options,
     _parse_time,
     _passphrase,
     _safe_name,
-    _step_checks,
     _Style,
     _trust_snapshot,
     _verification_report,
@@ -332,6 +332,7 @@ def _parse_skew(text: str) -> Any:
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show every step, not only failures.")
 @_format_option("text", "json")
+@_batch_options
 def delivery_verify(
     bundles: tuple[str, ...],
     certificate_path: str,
@@ -345,18 +346,22 @@ def delivery_verify(
     cache_dir: str | None,
     verbose: bool,
     out_format: str,
+    jobs: int,
 ) -> None:
     """Verify delivery proofs: the eight steps of DESIGN §7, a verdict, and the timeline.
 
     1 event ids, 2 links, 3 signatures and roles, 4 custody, 5 goods and seals,
     6 times, 7 certificate and order, 8 acknowledgement. VALID, INVALID or
     INDETERMINATE as for certificates; no network unless --trust is a URL whose
-    snapshot must be read.
+    snapshot must be read. Several proofs are verified on every core (--jobs), the
+    results in the order given; with --presentation-log, one at a time, in that order.
     """
     from pathlib import Path
 
     from inspectx._io import InputFile, read_input
-    from inspectx.delivery.verify import FilePresentationLog, verify_delivery
+    from inspectx.batch import default_jobs, run_ordered
+    from inspectx.batch.jobs import DeliveryVerifyJob
+    from inspectx.delivery.verify import FilePresentationLog
     from inspectx.errors import InspectxError
 
     at = _parse_time(at_text)
@@ -376,73 +381,48 @@ def delivery_verify(
     except InspectxError as exc:
         _fail(certificate_path, exc)
     log = FilePresentationLog(Path(presentation_log)) if presentation_log else None
+    job = DeliveryVerifyJob(
+        certificate=certificate, trust=snapshot, order=order, delivery_code=delivery_code,
+        presentations=log, at=at, skew=skew_delta, max_bytes=_MAX_BUNDLE_BYTES, debug=_debug(),
+    )  # fmt: skip
     style = _Style(sys.stdout)
     codes, results = [], []
-    for name in bundles:
-        try:
-            data = read_input(InputFile(name, name), _MAX_BUNDLE_BYTES)
-            report = verify_delivery(
-                data,
-                certificate=certificate,
-                trust=snapshot,
-                order=order,
-                delivery_code=delivery_code,
-                presentations=log,
-                at=at,
-                skew=skew_delta,
-            )
-        except InspectxError as exc:
-            codes.append(EXIT_OPERATIONAL)
-            results.append({"source": name, "verdict": "ERROR", "error": exc.as_dict()})
+    # a presentation log remembers proofs in the order they come: then one process
+    workers = 1 if log is not None or len(bundles) < 2 else (jobs or default_jobs())
+    items = (InputFile(name, name) for name in bundles)
+    for item, outcome in run_ordered(job, items, jobs=workers):
+        name = item.name
+        codes.append(outcome.exit_code)
+        if "error" in outcome.entry:
+            results.append(outcome.entry)
             if out_format == "text":
-                for line in _error_lines(name, exc, _Style(sys.stderr)):
+                for line in _entry_error_lines(name, outcome.entry["error"], _Style(sys.stderr)):
                     click.echo(line, err=True)
             continue
-        codes.append(_VERDICT_EXIT[report.verdict.value])
-        results.append(
-            _clean(
-                {
-                    "source": name,
-                    "verdict": report.verdict.value,
-                    "sha256": report.sha256,
-                    "at": report.at.isoformat(),
-                    "order": report.order,
-                    "document": _document_summary(report.certificate),
-                    "head": report.head_event_id,
-                    **_step_checks(report.checks, "delivery"),
-                    "timeline": [
-                        {
-                            "eventID": t.event_id,
-                            "time": t.time.isoformat(),
-                            "bizStep": t.biz_step,
-                            "actor": t.actor,
-                            "from": t.source,
-                            "to": t.destination,
-                        }
-                        for t in report.timeline
-                    ],
-                }
-            )
-        )
+        entry = _clean(outcome.entry)
+        results.append(entry)
         if out_format == "text":
-            label, colour = _MARKS[report.verdict.value]
+            label, colour = _MARKS[entry["verdict"]]
             click.echo(f"{style(label, fg=colour)}  {_safe_name(name)}")
-            for entry in report.timeline:
+            for event in entry["timeline"]:
                 hand_over = (
-                    f"  {_safe_name(entry.source or '?')} → {_safe_name(entry.destination or '?')}"
-                    if entry.source or entry.destination
+                    f"  {_safe_name(event['from'] or '?')} → {_safe_name(event['to'] or '?')}"
+                    if event["from"] or event["to"]
                     else ""
                 )
                 click.echo(
-                    f"  {entry.time.isoformat()}  {entry.biz_step:<11} "
-                    f"{_safe_name(entry.actor or 'unknown actor')}{hand_over}"
+                    f"  {event['time']}  {event['bizStep']:<11} "
+                    f"{_safe_name(event['actor'] or 'unknown actor')}{hand_over}"
                 )
-            for c in report.checks if verbose else report.failing():
-                code = f" {c.code}" if c.code else ""
-                message = f": {_safe_name(c.message)}" if c.message else ""
-                click.echo(f"  {c.step} {c.name:<21} {c.status.value}{code}{message}")
-                if c.hint and c.status.value in ("failed", "indeterminate"):
-                    click.echo(f"      hint: {_safe_name(c.hint)}")
+            for c in entry["checks"]:
+                failing = c["status"] in ("failed", "indeterminate")
+                if not (verbose or failing):
+                    continue
+                code = f" {c['code']}" if c["code"] else ""
+                message = f": {_safe_name(c['message'])}" if c["message"] else ""
+                click.echo(f"  {c['step']} {c['name']:<21} {c['status']}{code}{message}")
+                if c["hint"] and failing:
+                    click.echo(f"      hint: {_safe_name(c['hint'])}")
     exit_code = _worst(codes)
     trust_list = snapshot.trust_list
     if out_format == "json":
