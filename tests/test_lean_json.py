@@ -162,3 +162,55 @@ def test_certificate_schema_bounds_what_the_lean_loader_leaves_unchecked() -> No
 
     nesting = depth({k: v for k, v in schema.items() if k != "$defs"}, ())
     assert 5 < nesting < DEFAULT_LIMITS.max_depth
+
+
+# --- the model is bound on first use: reading must already refuse what binding would --------
+
+_FIXTURE = "fixtures/certificates/cosmetics-heavy-metals-micro.json"
+
+
+def _set(data: Any, pointer: str, value: object) -> None:
+    *parents, last = pointer.strip("/").split("/")
+    for part in parents:
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    data[last] = value
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("/issuedAt", "2026-02-30T10:00:00Z"),
+        ("/issuedAt", "2026-01-02T10:00:00-00:00"),
+        ("/validUntil", "2027-02-29T00:00:00+01:00"),
+        ("/accreditations/0/validUntil", "2027-04-31"),
+        ("/samples/0/takenAt", "2026-11-31T09:30:00+01:00"),
+        ("/tests/0/performedTo", "2026-02-29T09:30:00+01:00"),
+        ("/signatories/0/signedAt", "2026-06-31T14:45:00+01:00"),
+        ("/references/0/data", "QR=="),  # base64 whose unused bits are set
+    ],
+    ids=lambda v: str(v).strip("/").replace("/", "."),
+)
+def test_reading_refuses_every_leaf_the_lazy_binding_would(pointer: str, value: str) -> None:
+    from pathlib import Path
+
+    from inspectx.errors import ModelError
+    from inspectx.validation import read_certificate
+
+    data = json.loads(Path(_FIXTURE).read_text(encoding="utf-8"))
+    _set(data, pointer, value)
+    with pytest.raises(ModelError) as caught:
+        read_certificate(json_bytes(data))
+    assert caught.value.location == pointer
+
+
+def test_model_bound_on_first_use_equals_the_checked_binding() -> None:
+    from pathlib import Path
+
+    from inspectx.formats.certificate import certificate_from_data
+    from inspectx.validation import read_certificate
+
+    data = Path(_FIXTURE).read_bytes()
+    loaded = read_certificate(data)
+    assert loaded._model is None  # the lean path leaves it unbuilt
+    assert loaded.certificate == certificate_from_data(json.loads(data))
+    assert loaded.certificate is loaded.certificate  # bound once

@@ -30,6 +30,7 @@ __all__ = [
     "certificate_from_valid_data",
     "certificate_to_data",
     "check_certificate_root",
+    "check_valid_data",
     "data_to_json_bytes",
     "data_to_xml_bytes",
     "detect_format",
@@ -139,6 +140,18 @@ def certificate_from_valid_data(data: Any) -> Certificate:
     except Exception:  # the checked binder says what and where
         return certificate_from_data(data)
     return cert
+
+
+def check_valid_data(data: Any) -> None:
+    """Make sure :func:`certificate_from_valid_data` will bind ``data`` (same
+    preconditions) without building the model: checks only the leaves the schema
+    cannot judge. Raises the :class:`ModelError` binding would raise."""
+    from inspectx.formats._codegen import compiled
+
+    try:
+        compiled().check_valid[Certificate](data)
+    except Exception:  # the checked binder says what and where
+        certificate_from_data(data)
 
 
 def certificate_to_data(cert: Certificate) -> dict[str, Any]:

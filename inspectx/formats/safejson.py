@@ -18,10 +18,10 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-# In orjson's compact output only these escapes stand for characters XML cannot
-# carry (it writes every other character raw); an escaped backslash before b, f
-# or u is a harmless false alarm.
-_NOT_XML_IN_ORJSON = re.compile(rb"\\[bfu]|\xef\xbf[\xbe\xbf]")
+# In orjson's compact output the characters XML cannot carry are these escapes
+# and the raw noncharacters U+FFFE and U+FFFF (it writes every other character
+# raw); an escaped backslash before b, f or u is a harmless false alarm.
+_NOT_XML_IN_ORJSON = re.compile(rb"\\[bfu]")
 _ESCAPED_COLON = re.compile(rb"\\u003[aA]")
 
 
@@ -60,7 +60,14 @@ def load_json_lean(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LeanJson | N
         return None
     if b"\\" in data and _ESCAPED_COLON.search(data):
         return None
-    return LeanJson(value, _NOT_XML_IN_ORJSON.search(compact) is None)
+    return LeanJson(value, _xml_safe(compact))
+
+
+def _xml_safe(compact: bytes) -> bool:
+    """No character XML cannot carry in orjson's output (two substring scans, usually)."""
+    if b"\\" in compact and _NOT_XML_IN_ORJSON.search(compact):
+        return False
+    return b"\xef\xbf\xbe" not in compact and b"\xef\xbf\xbf" not in compact
 
 
 class _Reject(Exception):

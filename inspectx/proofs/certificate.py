@@ -10,7 +10,7 @@ covers the certificate without any proof.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -45,10 +45,16 @@ __all__ = [
 class VerifiedCertificate:
     """A certificate whose every proof verified, and the model read from those bytes."""
 
-    certificate: Certificate
     format: Format
     sha256: str
     proofs: tuple[VerifiedProof, ...]
+    loaded: LoadedCertificate = field(repr=False, compare=False)
+
+    @property
+    def certificate(self) -> Certificate:
+        """The model bound from the verified data (on first use, see
+        :attr:`LoadedCertificate.certificate`)."""
+        return self.loaded.certificate
 
 
 def certificate_jcs(value: object) -> bytes:
@@ -145,24 +151,29 @@ def verify_certificate(
     when the certificate or a proof changed).
     """
     loaded = read_certificate(data, limits=limits, validators=validators)
-    cert = loaded.certificate
-    if not cert.proofs:
+    # schema-valid JSON names the methods as the model would; reading them there
+    # leaves the model unbuilt for a caller who only wants the verdict
+    if loaded.json_data is not None:
+        methods = [p["verificationMethod"] for p in loaded.json_data.get("proof", ())]
+    else:
+        methods = [p.verification_method for p in loaded.certificate.proofs]
+    if not methods:
         raise ProofError(
             "proof.missing",
             "the certificate carries no proof",
             hint="sign it first (inspectx sign), or verify the signed copy",
         )
     verified = []
-    for index, proof in enumerate(cert.proofs):
-        key = public_keys.get(proof.verification_method)
+    for index, method in enumerate(methods):
+        key = public_keys.get(method)
         if key is None:
             raise ProofError(
                 "proof.key-unknown",
-                f"no trusted key for {proof.verification_method}",
+                f"no trusted key for {method}",
                 hint="give the key of that verification method (--key-file, or a trust list)",
                 location=f"/proof/{index}/verificationMethod",
             )
         verified.append(verify_certificate_proof(loaded, index, key))
     return VerifiedCertificate(
-        certificate=cert, format=loaded.format, sha256=loaded.sha256, proofs=tuple(verified)
+        format=loaded.format, sha256=loaded.sha256, proofs=tuple(verified), loaded=loaded
     )

@@ -316,8 +316,11 @@ def verify_proof(
         verification_method=strings["verificationMethod"],
         created=created,
         proof_purpose=strings["proofPurpose"],
-        canonical_document_sha256=hashlib.sha256(data.canonical_document).hexdigest(),
-    )
+        canonical_document_sha256=(
+            data.document_hash if suite.hash_name == "sha256"
+            else hashlib.sha256(data.canonical_document).digest()
+        ).hex(),
+    )  # fmt: skip
 
 
 # --- internals -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from inspectx.formats.certificate import (
     certificate_from_element,
     certificate_from_valid_data,
     certificate_to_data,
+    check_valid_data,
     data_to_json_bytes,
     data_to_xml_bytes,
     detect_format,
@@ -54,11 +55,22 @@ class LoadedCertificate:
     """A certificate read from bytes that passed the format and schema layers."""
 
     format: Format
-    certificate: Certificate
     sha256: str
-    #: the JSON data the model was bound from (JSON input only): schema-valid,
+    #: the JSON data the model is bound from (JSON input only): schema-valid,
     #: shared, not to be modified. Proofs verify over it as received.
     json_data: Any = field(default=None, repr=False, compare=False)
+    _model: Certificate | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def certificate(self) -> Certificate:
+        """The model, bound from :attr:`json_data` on first use where reading did
+        not need it: reading checked every value it will hold, so this cannot fail,
+        and a caller that only verifies proofs never pays for it."""
+        model = self._model
+        if model is None:
+            model = certificate_from_valid_data(self.json_data)
+            object.__setattr__(self, "_model", model)  # a cache: the value is fixed by json_data
+        return model
 
 
 def _as_bytes(data: object) -> bytes:
@@ -157,11 +169,16 @@ def read_certificate(
     findings = _schema_findings(parsed, validators, limits, len(data))
     if findings:
         raise schema_invalid(findings)
+    if parsed.schema_valid and parsed.xml_safe:
+        check_valid_data(parsed.json_data)  # bound when first asked for
+        model = None
+    else:
+        model = _bind(parsed)
     return LoadedCertificate(
         format=parsed.format,
-        certificate=_bind(parsed),
         sha256=hashlib.sha256(data).hexdigest(),
         json_data=parsed.json_data,
+        _model=model,
     )
 
 

@@ -273,9 +273,10 @@ def _references_and_ids(cert: Certificate) -> Iterator[Finding]:
                 f"/tests/{i}/lab/accreditationRef",
             )
         requirement_ids = [c.id for c in test.criteria if c.id]
-        yield from _duplicates(
-            requirement_ids, f"/tests/{i}/criteria/{{}}/id", f"requirement id in test {test.id}"
-        )
+        if len(requirement_ids) > 1:
+            yield from _duplicates(
+                requirement_ids, f"/tests/{i}/criteria/{{}}/id", f"requirement id in test {test.id}"
+            )
 
 
 def _duplicates(values: Sequence[object], pointer: str, what: str) -> Iterator[Finding]:
@@ -293,21 +294,21 @@ def _duplicates(values: Sequence[object], pointer: str, what: str) -> Iterator[F
 # --- dates -------------------------------------------------------------------------------
 
 
-def _dates(cert: Certificate) -> Iterator[Finding]:
-    def order(
-        earlier: datetime | None, later: datetime | None, what: str, at: str
-    ) -> Iterator[Finding]:
-        if earlier is not None and later is not None and earlier > later:
-            yield _finding("rule.date-order", what, at)
+def _before(later: datetime | None, earlier: datetime | None) -> bool:
+    """Whether both times are known and ``later`` comes first (messages are built
+    only then: this runs for every test and sample)."""
+    return later is not None and earlier is not None and later < earlier
 
+
+def _dates(cert: Certificate) -> Iterator[Finding]:
     samples = {s.id: s for s in cert.samples}
     for i, s in enumerate(cert.samples):
-        yield from order(
-            s.taken_at,
-            s.received_at,
-            f"sample {s.id} was received before it was taken",
-            f"/samples/{i}/receivedAt",
-        )
+        if _before(s.received_at, s.taken_at):
+            yield _finding(
+                "rule.date-order",
+                f"sample {s.id} was received before it was taken",
+                f"/samples/{i}/receivedAt",
+            )
     accreditations = {a.id: a for a in cert.accreditations if a.id}
     for i, t in enumerate(cert.tests):
         start = t.performed_from or t.performed_to
@@ -315,30 +316,23 @@ def _dates(cert: Certificate) -> Iterator[Finding]:
             sample = samples.get(ref)
             if sample is None:
                 continue
-            yield from order(
-                sample.taken_at,
-                start,
-                f"test {t.id} started before sample {sample.id} was taken",
-                f"/tests/{i}/performedFrom",
+            for when, what in ((sample.taken_at, "taken"), (sample.received_at, "received")):
+                if _before(start, when):
+                    yield _finding(
+                        "rule.date-order",
+                        f"test {t.id} started before sample {sample.id} was {what}",
+                        f"/tests/{i}/performedFrom",
+                    )
+        if _before(t.performed_to, t.performed_from):
+            yield _finding(
+                "rule.date-order", f"test {t.id} ends before it starts", f"/tests/{i}/performedTo"
             )
-            yield from order(
-                sample.received_at,
-                start,
-                f"test {t.id} started before sample {sample.id} was received",
-                f"/tests/{i}/performedFrom",
+        if _before(cert.issued_at, t.performed_to or t.performed_from):
+            yield _finding(
+                "rule.date-order",
+                f"the certificate was issued before test {t.id} was performed",
+                "/issuedAt",
             )
-        yield from order(
-            t.performed_from,
-            t.performed_to,
-            f"test {t.id} ends before it starts",
-            f"/tests/{i}/performedTo",
-        )
-        yield from order(
-            t.performed_to or t.performed_from,
-            cert.issued_at,
-            f"the certificate was issued before test {t.id} was performed",
-            "/issuedAt",
-        )
         acc = (
             accreditations.get(t.lab.accreditation_ref)
             if t.lab and t.lab.accreditation_ref
@@ -355,18 +349,14 @@ def _dates(cert: Certificate) -> Iterator[Finding]:
                     f"validity ({acc.valid_from or '…'} to {acc.valid_until or '…'})",
                     f"/tests/{i}/lab/accreditationRef",
                 )
-    yield from order(
-        cert.valid_from,
-        cert.valid_until,
-        "the certificate's validity ends before it starts",
-        "/validUntil",
-    )
-    yield from order(
-        cert.issued_at,
-        cert.valid_until,
-        "the certificate's validity ends before its issue",
-        "/validUntil",
-    )
+    if _before(cert.valid_until, cert.valid_from):
+        yield _finding(
+            "rule.date-order", "the certificate's validity ends before it starts", "/validUntil"
+        )
+    if _before(cert.valid_until, cert.issued_at):
+        yield _finding(
+            "rule.date-order", "the certificate's validity ends before its issue", "/validUntil"
+        )
 
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -563,25 +553,27 @@ def _countries(cert: Certificate) -> Iterator[tuple[str, str]]:
                 yield req.market, f"/tests/{i}/criteria/{j}/market"
 
 
-def _units(cert: Certificate) -> Iterator[tuple[str, str]]:
+def _unknown_units(cert: Certificate) -> Iterator[tuple[str, str]]:
+    """Units not in the Rec 20 table, and where (located only when found)."""
     for i, p in enumerate(cert.products):
         for name, m in (
             ("quantity", p.quantity),
             ("netWeight", p.net_weight),
             ("grossWeight", p.gross_weight),
         ):
-            if m is not None:
+            if m is not None and m.unit not in UNITS:
                 yield m.unit, f"/products/{i}/{name}/unit"
     for i, s in enumerate(cert.samples):
-        if s.size is not None:
+        if s.size is not None and s.size.unit not in UNITS:
             yield s.size.unit, f"/samples/{i}/size/unit"
     for i, t in enumerate(cert.tests):
         for j, r in enumerate(t.results):
-            if r.unit is not None:
+            if r.unit is not None and r.unit not in UNITS:
                 yield r.unit, f"/tests/{i}/results/{j}/unit"
         for j, req in enumerate(t.criteria):
-            yield req.limit.unit, f"/tests/{i}/criteria/{j}/limit/unit"
-            if req.upper_limit is not None:
+            if req.limit.unit not in UNITS:
+                yield req.limit.unit, f"/tests/{i}/criteria/{j}/limit/unit"
+            if req.upper_limit is not None and req.upper_limit.unit not in UNITS:
                 yield req.upper_limit.unit, f"/tests/{i}/criteria/{j}/upperLimit/unit"
 
 
@@ -591,11 +583,8 @@ def _codes(cert: Certificate) -> Iterator[Finding]:
     for code, at in _countries(cert):
         if code not in countries_by_alpha2:
             yield _finding("rule.country-unknown", f"{code!r} is not an ISO 3166-1 code", at)
-    for unit, at in _units(cert):
-        if unit not in UNITS:
-            yield _finding(
-                "rule.unit-unknown", f"unit {unit!r} is not in inspectx's Rec 20 table", at
-            )
+    for unit, at in _unknown_units(cert):
+        yield _finding("rule.unit-unknown", f"unit {unit!r} is not in inspectx's Rec 20 table", at)
     for i, p in enumerate(cert.products):
         for j, c in enumerate(p.classifications):
             lengths = _HS_DIGITS.get(c.system.upper())
