@@ -487,3 +487,30 @@ def test_start_up_imports_nothing_heavy(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True, timeout=60)  # fmt: skip
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_benchmark_runner_measures_batches_memory_and_start_up_in_quick_mode(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import ROOT
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nHand-written notes.\n", "utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--skip-pipelines",
+         "--output", str(doc)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = doc.read_text("utf-8")
+    assert text.startswith("# Benchmarks\n\nHand-written notes.\n")
+    for expected in ("<!-- run.py:begin -->", "| validate |", "speed-up", "peak RSS",
+                     "`inspectx --version` / `import click`", "<!-- run.py:end -->"):  # fmt: skip
+        assert expected in text
+    again = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--skip-pipelines",
+         "--output", str(doc)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert again.returncode == 0
+    assert doc.read_text("utf-8").count("<!-- run.py:begin -->") == 1  # replaced, not added

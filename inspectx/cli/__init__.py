@@ -429,9 +429,13 @@ def convert(
     single_output = output if output and output != "-" else None
     guard = _InputGuard(inputs)
 
+    real_dirs: dict[str, str] = {}  # each output folder's real path, looked up once
+
     def check_destination(destination: str) -> None:
-        guard.ensure_not_an_input(destination)
-        key = os.path.realpath(destination)
+        folder, name = os.path.split(destination)
+        if folder not in real_dirs:
+            real_dirs[folder] = os.path.realpath(folder or ".")
+        key = os.path.join(real_dirs[folder], name)
         if key in planned:
             raise OutputError(
                 "output.collision",
@@ -439,12 +443,19 @@ def convert(
                 hint="convert them into separate output directories",
             )
         planned.add(key)
-        if os.path.lexists(destination) and not force:
+        if not os.path.lexists(destination):
+            return
+        guard.ensure_not_an_input(destination)
+        if not force:
             raise OutputError(
                 "output.exists",
                 f"{destination} already exists",
                 hint="give --force to replace it, or choose another output",
             )
+
+    def check_destination_key(destination: str) -> None:
+        folder, name = os.path.split(destination)
+        planned.add(os.path.join(real_dirs.setdefault(folder, os.path.realpath(folder)), name))
 
     def done(item: InputFile) -> Outcome | None:
         """Settled before any work: a single output that cannot be written, or (--resume)
@@ -460,7 +471,7 @@ def convert(
             for suffix in suffixes:
                 destination = _output_path(item, output_dir, suffix)
                 if os.path.isfile(destination):
-                    planned.add(os.path.realpath(destination))
+                    check_destination_key(destination)
                     return Outcome(exit_code=EXIT_OK, entry={"source": item.name,
                                    "skipped": True, "output": destination})  # fmt: skip
         return None
@@ -472,6 +483,8 @@ def convert(
     tally = _Tally(show=batch and (out_format == "text" or to_files))
     conversions: list[dict[str, Any]] = []
     stopped: InspectxError | None = None
+    made_dirs: set[str] = set()
+
     def planned_writes() -> Iterator[tuple[tuple[InputFile, Outcome, str | None], Any]]:
         """Each outcome with its destination checked and its write to run (on a thread)."""
         for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs, done=done):
@@ -484,7 +497,9 @@ def convert(
                 destination = single_output
                 if output_dir:
                     # named by what was written: the input format comes from content
-                    destination = _in_output_dir(item, output_dir, _SUFFIX[outcome.entry["to"]])
+                    destination = _in_output_dir(
+                        item, output_dir, _SUFFIX[outcome.entry["to"]], made_dirs
+                    )
                     check_destination(destination)
             except InspectxError as exc:
                 yield (item, _failed(item, exc), None), None
@@ -628,12 +643,21 @@ def _output_path(item: InputFile, output_dir: str, suffix: str) -> str:
     return os.path.join(output_dir, f"{stem}.{suffix}")
 
 
-def _in_output_dir(item: InputFile, output_dir: str, suffix: str) -> str:
+def _in_output_dir(
+    item: InputFile, output_dir: str, suffix: str, made: set[str] | None = None
+) -> str:
+    """The output path of ``item`` under ``output_dir``, its folder created (once: the
+    folders already made are remembered in ``made``)."""
     from inspectx.errors import OutputError
 
     path = _output_path(item, output_dir, suffix)
+    folder = os.path.dirname(path) or "."
+    if made is not None and folder in made:
+        return path
     try:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
+        if made is not None:
+            made.add(folder)
     except OSError as exc:
         raise OutputError(
             "output.unwritable",
@@ -1132,6 +1156,8 @@ def sign(
     to_files = bool(output_dir or (output and output != "-"))
     tally = _Tally(show=batch)
     stopped = False
+    made_dirs: set[str] = set()
+
     def planned_writes() -> Iterator[tuple[tuple[InputFile, Outcome, str | None], Any]]:
         for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs, done=done):
             if "error" in outcome.entry or outcome.entry.get("skipped"):
@@ -1142,7 +1168,9 @@ def sign(
             destination = output if output and output != "-" else None
             try:
                 if output_dir:
-                    destination = _in_output_dir(item, output_dir, outcome.entry["format"])
+                    destination = _in_output_dir(
+                        item, output_dir, outcome.entry["format"], made_dirs
+                    )
                 if destination is not None:
                     guard.ensure_not_an_input(destination)
             except InspectxError as exc:
