@@ -44,9 +44,11 @@ RENDER_CODES = (
     "render.qr-url-invalid",
     "render.qr-too-long",
     "render.digest-mismatch",
+    "render.certificate-mismatch",
     "render.nothing-to-render",
     "render.pdf-unavailable",
     "render.pdf-font-missing",
+    "render.pdf-layout",
 )
 
 
@@ -543,3 +545,114 @@ def test_json_catalogues_are_plain_utf8_json() -> None:
         path = ROOT / "inspectx" / "render" / "messages" / f"{lang}.json"
         with path.open(encoding="utf-8") as fh:
             assert isinstance(json.load(fh), dict)
+
+
+# --- regressions (review of issue 9) -----------------------------------------------------
+
+
+def test_keys_verification_failing_at_proofs_does_not_claim_rules_passed() -> None:
+    """Against keys the rules (step 3) never run: a proof failure must not mark them passed."""
+    data = (TRUST / "signed" / "valid.json").read_bytes()
+    verification = verify_with_keys(data, public_keys={}, at=datetime(2026, 1, 1, tzinfo=UTC))
+    status = {c.step: c.status.value for c in verification.checks}
+    assert verification.verdict.value == "INDETERMINATE"
+    assert status == {1: "passed", 2: "passed", 3: "skipped", 4: "indeterminate",
+                      5: "skipped", 6: "skipped", 7: "skipped", 8: "skipped"}  # fmt: skip
+
+
+def test_a_valid_verdict_against_given_keys_does_not_claim_trust_list_checks() -> None:
+    """VALID against keys: intact and signed by a given key, not listed, accredited, in date."""
+    from markupsafe import escape
+
+    from inspectx.proofs import keys
+    from inspectx.proofs.multibase import did_key_verification_method
+
+    data = (TRUST / "signed" / "valid.json").read_bytes()
+    public = keys.load_public_key((TRUST / "keys" / "nordwerk.pub.pem").read_bytes())
+    verification = verify_with_keys(
+        data, public_keys={did_key_verification_method(public): public},  # type: ignore[arg-type]
+        at=datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    assert verification.verdict.value == "VALID"
+    for lang in available_languages():
+        cat = load_catalogue(lang)
+        page = render_html(verification.certificate, data_sha256=verification.sha256,
+                           verification=verification, lang=lang).decode("utf-8")  # fmt: skip
+        assert escape(cat.get("verdict.VALID.explain")) not in page, lang
+        assert escape(cat.get("verdict.VALID.explain-keys")) in page, lang
+    # with a trust list the full explanation stays
+    _data, report = _report("valid.json")
+    page = render_html(report.certificate, data_sha256=report.sha256, verification=report)
+    assert escape(load_catalogue("en").get("verdict.VALID.explain")) in page.decode("utf-8")
+
+
+def test_a_report_with_a_certificate_other_than_the_verified_one_is_refused() -> None:
+    """The page shows the model read from the verified bytes, never one from elsewhere."""
+    _data, report = _report("valid.json")
+    other = dataclasses.replace(report.certificate, number=dataclasses.replace(
+        report.certificate.number, value="FORGED-1"))  # fmt: skip
+    with pytest.raises(RenderError) as err:
+        render_html(other, data_sha256=report.sha256, verification=report)
+    assert err.value.code == "render.certificate-mismatch"
+    # the verified model itself, or None for it, renders
+    assert b"FORGED-1" not in render_html(None, data_sha256=report.sha256, verification=report)
+    render_html(report.certificate, data_sha256=report.sha256, verification=report)
+
+
+def test_a_verification_without_a_digest_is_refused() -> None:
+    """A verification that names no digest cannot vouch for the bytes rendered."""
+    _data, report = _report("valid.json")
+    blank = dataclasses.replace(report, sha256="")
+    with pytest.raises(RenderError) as err:
+        render_html(report.certificate, data_sha256=report.sha256, verification=blank)
+    assert err.value.code == "render.digest-mismatch"
+
+
+def test_invisible_characters_are_shown() -> None:
+    """Zero-width and tag characters cannot make two different numbers look alike."""
+    from inspectx.render import visible
+
+    for char in ("\u200b", "\u2060", "\ufeff", "\u00ad", "\U000e0041", "\u180e", "\ufff9"):
+        assert visible(f"NW{char}-1") == f"NW⟦U+{ord(char):04X}⟧-1", repr(char)
+    assert visible("家\u200d庭 a\u200cb") == "家\u200d庭 a\u200cb"  # joiners shape scripts
+
+
+def test_pdf_of_a_value_too_long_for_a_page_fails_cleanly(tmp_path: Path) -> None:
+    """A value too long to lay out gives a render error (exit 4, no file), not a crash (70)."""
+    pytest.importorskip("fpdf", reason="PDF output is the extra inspectx[pdf]")
+    from inspectx.render.pdf import render_pdf
+
+    cert, sha = _toy()
+    test = dataclasses.replace(cert.tests[0], parameter=dataclasses.replace(
+        cert.tests[0].parameter, name="A" * 5000))  # fmt: skip
+    with pytest.raises(RenderError) as err:
+        render_pdf(dataclasses.replace(cert, tests=(test, *cert.tests[1:])), data_sha256=sha)
+    assert err.value.code == "render.pdf-layout"
+    doc = json.loads(TOY.read_text("utf-8"))
+    doc["tests"][0]["parameter"]["name"] = "A" * 4000  # within the schema's 4,096
+    source = tmp_path / "long.json"
+    source.write_text(json.dumps(doc), "utf-8")
+    out = tmp_path / "long.pdf"
+    result = _run(str(source), "--to", "pdf", "-o", str(out))
+    assert result.exit_code == 4 and "render.pdf-layout" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.json"]
+
+
+def test_cli_never_overwrites_the_trust_list_or_a_key_file(tmp_path: Path) -> None:
+    """--force replaces an output, never an input: the trust list and keys are inputs too."""
+    trust = tmp_path / "list.json"
+    trust.write_bytes(DEMO.read_bytes())
+    operator = tmp_path / "operator.pem"
+    operator.write_bytes(OPERATOR.read_bytes())
+    key = tmp_path / "lab.pem"
+    key.write_bytes((TRUST / "keys" / "nordwerk.pub.pem").read_bytes())
+    signed = str(TRUST / "signed" / "valid.json")
+    for target, args in (
+        (trust, ["--trust", str(trust), "--operator-key", str(operator)]),
+        (operator, ["--trust", str(trust), "--operator-key", str(operator)]),
+        (key, ["--key-file", str(key)]),
+    ):
+        before = target.read_bytes()
+        result = _run(signed, "--report", *args, "--at", AT, "-o", str(target), "--force")
+        assert result.exit_code == 4 and "output.is-input" in result.output, target
+        assert target.read_bytes() == before

@@ -186,10 +186,14 @@ def render(
     at = _parse_time(at_text)
 
     item = InputFile(input_path, os.path.basename(input_path))
+    # every file read is an input, never overwritten: the trust list and keys too
+    others = [*key_files, operator_key, pdf_font]
+    if trust_source and not trust_source.startswith(("http://", "https://")):
+        others.append(trust_source)
     try:
         if not to_stdout:
             assert output is not None
-            ensure_not_an_input(output, [item])
+            ensure_not_an_input(output, [item, *(InputFile(p, p) for p in others if p)])
             if os.path.lexists(output) and not force:  # refused before any verification work
                 raise OutputError(
                     "output.exists",

@@ -37,9 +37,12 @@ from inspectx.trust.verify import VerificationReport
 __all__ = [
     "TOOL",
     "display",
+    "explain_key",
     "identifier_text",
     "limit_text",
+    "measure_text",
     "parties",
+    "prepare",
     "render_html",
     "result_text",
     "visible",
@@ -48,9 +51,14 @@ __all__ = [
 TOOL = f"inspectx {__version__}"
 
 # C0 and C1 controls (tab and newline kept), bidirectional embeddings, overrides,
-# isolates and marks, and the line/paragraph separators
+# isolates and marks, the line/paragraph separators, and the characters that draw
+# nothing (soft hyphen, zero-width space, word joiner and invisible operators, BOM,
+# Hangul fillers, interlinear annotation, tags); the joiners U+200C/U+200D shape
+# scripts and emoji, and stay
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u115f\u1160\u180e\u200b\u200e\u200f"
+    "\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0000-\U000e007f]"
 )
 _SYMBOLS = {"lt": "<", "le": "≤", "eq": "=", "ge": "≥", "gt": ">"}
 _MARKS = {"pass": "✔", "fail": "✖", "inconclusive": "?", "not-applicable": "–"}
@@ -178,6 +186,54 @@ def parties(cert: Certificate, cat: Catalogue) -> list[tuple[list[str], Party]]:
     return found
 
 
+def prepare(
+    certificate: Certificate | None,
+    data_sha256: str,
+    verification: Verification | VerificationReport | None,
+    lang: str,
+    verification_url: str | None,
+) -> tuple[Certificate | None, Verification | None, Catalogue, QrCode]:
+    """What a page shows, checked: the certificate (the verification's own when one is
+    given), the verification, the catalogue and the QR code. Raises as :func:`render_html`."""
+    cat = load_catalogue(lang)
+    if isinstance(verification, VerificationReport):
+        verification = Verification.from_report(verification)
+    if verification is not None:
+        if verification.sha256 != data_sha256:
+            raise RenderError(
+                "render.digest-mismatch",
+                "the verification report is of other bytes than the document rendered",
+                hint="render the same bytes that were verified",
+            )
+        if certificate is None:
+            certificate = verification.certificate
+        elif certificate is not verification.certificate:
+            raise RenderError(
+                "render.certificate-mismatch",
+                "the certificate given is not the one read from the verified bytes",
+                hint="give the verification's own certificate (or None for it)",
+            )
+    if certificate is None and verification is None:
+        raise RenderError(
+            "render.nothing-to-render",
+            "neither a certificate nor a verification was given",
+            hint="give the certificate read from the document, or its verification",
+        )
+    payload = qr_payload(
+        certificate.id if certificate else None, data_sha256, url_template=verification_url
+    )
+    return certificate, verification, cat, make_qr(payload)
+
+
+def explain_key(verification: Verification) -> str:
+    """The catalogue key explaining the verdict: a VALID against keys the operator gave
+    says only what was checked (no trust list: not listed, accredited or in date)."""
+    verdict = verification.verdict.value
+    if verdict == "VALID" and verification.trust_list_id is None:
+        return "verdict.VALID.explain-keys"
+    return f"verdict.{verdict}.explain"
+
+
 def render_html(
     certificate: Certificate | None,
     *,
@@ -193,33 +249,21 @@ def render_html(
     in the QR code with the certificate's id). With ``verification`` the page
     opens with its verdict and lists every numbered check, the verification time
     and the trust list (or keys) used; its digest must be ``data_sha256``.
-    Without it the page says plainly that nothing was verified. ``certificate``
-    may be None only with a verification (a document that could not be read:
-    the page then shows the verification alone). ``verification_url`` is a QR URL
-    template (see :mod:`inspectx.render.qr`).
+    Without it the page says plainly that nothing was verified. With a
+    verification the page shows its certificate, the model read from the
+    verified bytes: ``certificate`` must be that very object, or None for it
+    (None too when the document could not be read: the page then shows the
+    verification alone). ``verification_url`` is a QR URL template (see
+    :mod:`inspectx.render.qr`).
 
     Raises :class:`RenderError`: ``render.language-unknown``,
     ``render.qr-url-invalid``, ``render.qr-too-long``, ``render.digest-mismatch``
-    (the verification is of other bytes), ``render.nothing-to-render``.
+    (the verification is of other bytes), ``render.certificate-mismatch`` (the
+    certificate is not the verification's), ``render.nothing-to-render``.
     """
-    cat = load_catalogue(lang)
-    if isinstance(verification, VerificationReport):
-        verification = Verification.from_report(verification)
-    if verification is not None and verification.sha256 and verification.sha256 != data_sha256:
-        raise RenderError(
-            "render.digest-mismatch",
-            "the verification report is of other bytes than the document rendered",
-            hint="render the same bytes that were verified",
-        )
-    if certificate is None and verification is None:
-        raise RenderError(
-            "render.nothing-to-render",
-            "neither a certificate nor a verification was given",
-            hint="give the certificate read from the document, or its verification",
-        )
-    url = verification_url
-    qr: QrCode = make_qr(qr_payload(certificate.id if certificate else None, data_sha256,
-                                    url_template=url))  # fmt: skip
+    certificate, verification, cat, qr = prepare(
+        certificate, data_sha256, verification, lang, verification_url
+    )
     failing = [
         (i, t) for i, t in enumerate(certificate.tests if certificate else (), 1)
         if t.outcome.value == "fail"
@@ -257,8 +301,9 @@ def render_html(
             m=m,
             cert=certificate,
             v=verification,
+            explain=explain_key(verification) if verification else "",
             qr=qr,
-            qr_is_url=url is not None,
+            qr_is_url=verification_url is not None,
             sha256=data_sha256,
             tool=tool,
             css=Markup(css),  # noqa: S704 - the package's own stylesheet

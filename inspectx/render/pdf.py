@@ -28,14 +28,14 @@ from inspectx.render._base import RenderError
 from inspectx.render.html import (
     TOOL,
     display,
+    explain_key,
     identifier_text,
     limit_text,
     measure_text,
     parties,
+    prepare,
     result_text,
 )
-from inspectx.render.messages import load_catalogue
-from inspectx.render.qr import make_qr, qr_payload
 from inspectx.render.verification import Verification
 from inspectx.trust.verify import VerificationReport
 
@@ -97,7 +97,8 @@ def render_pdf(
 ) -> bytes:
     """The page as PDF bytes (A4). Arguments as for :func:`~inspectx.render.render_html`,
     plus ``font`` (a TrueType file). Raises :class:`RenderError` as it does, and
-    ``render.pdf-unavailable`` (fpdf2 is not installed) or ``render.pdf-font-missing``."""
+    ``render.pdf-unavailable`` (fpdf2 is not installed), ``render.pdf-font-missing`` or
+    ``render.pdf-layout`` (a value too long to lay out, such as a table row taller than a page)."""
     try:
         from fpdf import FPDF
     except ImportError:
@@ -106,24 +107,10 @@ def render_pdf(
             "PDF output needs fpdf2, which is not installed",
             hint="pip install 'inspectx[pdf]', or render HTML and print it",
         ) from None
-    from inspectx.render.html import render_html
+    from fpdf.errors import FPDFException
 
-    # the HTML renderer checks the arguments (language, digest, QR URL) the same way
-    render_html(
-        certificate,
-        data_sha256=data_sha256,
-        verification=verification,
-        lang=lang,
-        verification_url=verification_url,
-        tool=tool,
-    )
-    if isinstance(verification, VerificationReport):
-        verification = Verification.from_report(verification)
-    cat = load_catalogue(lang)
-    qr = make_qr(
-        qr_payload(
-            certificate.id if certificate else None, data_sha256, url_template=verification_url
-        )
+    certificate, verification, cat, qr = prepare(
+        certificate, data_sha256, verification, lang, verification_url
     )
     lines = _Lines()
     _content(lines, certificate, verification, cat, data_sha256, qr.payload, tool)
@@ -151,7 +138,14 @@ def render_pdf(
     pdf.set_creator(tool)
     pdf.add_page()
     _draw_qr(pdf, qr.payload)
-    lines.draw(pdf, _COLOURS)
+    try:
+        lines.draw(pdf, _COLOURS)
+    except (ValueError, FPDFException) as exc:  # a table row taller than a page, and the like
+        raise RenderError(
+            "render.pdf-layout",
+            f"the page could not be laid out as a PDF: {exc}",
+            hint="render HTML (--to html) and print it from a browser",
+        ) from None
     pdf.file_id = lambda: _file_id(data_sha256, lang, qr.payload)  # type: ignore[method-assign]
     return bytes(pdf.output())
 
@@ -351,9 +345,7 @@ def _content(
             detail += f" · {m('basis.list')} {display(v.trust_list_id)} #{v.trust_sequence}"
         word = m("verdict." + v.verdict.value)
         title = word if word == v.verdict.value else f"{word}  {v.verdict.value}"
-        lines.add(
-            "banner", (v.verdict.value, title, m("verdict." + v.verdict.value + ".explain"), detail)
-        )
+        lines.add("banner", (v.verdict.value, title, m(explain_key(v)), detail))
     else:
         lines.add("banner", (None, m("notice.unverified.title"), m("notice.unverified.text"), ""))
     if cert is not None:

@@ -104,8 +104,9 @@ def verify_with_keys(
             else 2 if exc.code.startswith(("schema.", "model."))
             else 4
         )  # fmt: skip
-        for earlier in range(1, step):
-            steps.add(earlier, CheckStatus.PASSED)
+        for earlier in (1, 2):  # the steps that ran before (rules, step 3, never run here)
+            if earlier < step:
+                steps.add(earlier, CheckStatus.PASSED)
         steps.fail(step, exc, CheckStatus.INDETERMINATE if unknown else CheckStatus.FAILED)
         if step == 4 and cert is None:  # readable: show what it states, under the verdict
             from inspectx.validation.pipeline import read_certificate
