@@ -4,6 +4,7 @@ docs/security.md catalogue F)."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import json
@@ -90,6 +91,23 @@ def test_engine_reads_its_inputs_lazily_with_a_bounded_window() -> None:
         seen += 1
         assert pulled - seen <= 4 * 4 + 4  # never more than the window (plus a chunk) ahead
     assert seen == 500
+
+
+class _Crasher:
+    """Squares its input; input 13 kills the worker process that runs it."""
+
+    def __call__(self, x: int) -> int:
+        if x == 13:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return x * x
+
+    def crashed(self, x: int) -> int:
+        return -x
+
+
+def test_a_worker_that_dies_costs_only_its_input() -> None:
+    results = list(run_ordered(_Crasher(), range(40), jobs=2, chunk_size=3))
+    assert results == [(i, -13 if i == 13 else i * i) for i in range(40)]
 
 
 def test_io_tasks_run_on_threads_but_settle_in_order() -> None:
@@ -514,3 +532,40 @@ def test_the_benchmark_runner_measures_batches_memory_and_start_up_in_quick_mode
     )  # fmt: skip
     assert again.returncode == 0
     assert doc.read_text("utf-8").count("<!-- run.py:begin -->") == 1  # replaced, not added
+
+
+def test_workers_do_not_outlive_a_killed_command(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in", 300)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "inspectx", "validate", str(corpus), "--jobs", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    workers: list[int] = []
+    deadline = time.monotonic() + 20
+    while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        with contextlib.suppress(OSError):
+            workers = [int(pid) for pid in children.read_text().split()]
+    process.kill()  # the command only, not its process group
+    process.wait(timeout=10)
+    if not workers:
+        pytest.skip("the batch ended before its workers could be seen")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.05)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+             and b"inspectx" in Path(f"/proc/{pid}/cmdline").read_bytes()]  # fmt: skip
+    for pid in alive:  # clean up before failing
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert alive == []
+
+
+def test_standard_input_in_a_parallel_batch_is_read_by_the_command(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in", 3)
+    result = run_cli("validate", "-", str(corpus), "--format", "jsonl", "--jobs", "2",
+                     input=_certificate(99))  # fmt: skip
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["source"] == "-" and lines[0]["verdict"] == "VALID"
+    assert lines[-1]["summary"]["valid"] == 4 and result.returncode == 0

@@ -41,7 +41,30 @@ _WORKER_WORK: list[Callable[[Any], Any]] = []
 
 
 def _install(work: Callable[[Any], Any]) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
+    _die_with_parent()
     _WORKER_WORK[:] = [work]
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the process that started it dies (``kill -9``
+    of the command): a worker never outlives its batch, waiting forever for work."""
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
@@ -73,7 +96,10 @@ def run_ordered(
     that the workers then inherit).
 
     ``work`` should turn every failure of one input into a result: an exception it
-    raises ends the batch (it propagates here, and the pool is shut down).
+    raises ends the batch (it propagates here, and the pool is shut down). If a worker
+    process dies (a crash in a native library, the OOM killer), the inputs in flight
+    are run again one by one, and the one that kills its worker again gets
+    ``work.crashed(item)`` as its result; without that method the batch ends.
     """
     prepare = getattr(work, "prepare", None)
     if callable(prepare):
@@ -99,6 +125,19 @@ def _pool(jobs: int, work: Callable[[Any], Any]) -> Any:
     )
 
 
+def _isolated(work: Callable[[In], Out], item: In, crashed: Callable[[In], Out]) -> Out:
+    """``work(item)`` in a worker of its own; ``crashed(item)`` if that worker dies too."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    single = _pool(1, work)
+    try:
+        return single.submit(_run_chunk, [item]).result()[0]  # type: ignore[no-any-return]
+    except BrokenProcessPool:
+        return crashed(item)
+    finally:
+        single.shutdown(wait=True)
+
+
 def _run_pool(
     work: Callable[[In], Out],
     items: Iterable[In],
@@ -107,6 +146,8 @@ def _run_pool(
     window: int,
     done: Callable[[In], Out | None] | None,
 ) -> Iterator[tuple[In, Out]]:
+    from concurrent.futures.process import BrokenProcessPool
+
     # each slot: (chunk of items, a future of their results, or the results already known)
     pending: deque[tuple[list[In], Any]] = deque()
     source = iter(items)
@@ -136,7 +177,24 @@ def _run_pool(
             if not pending:
                 return
             chunk_items, outcome = pending.popleft()
-            results = outcome if isinstance(outcome, list) else outcome.result()
+            if isinstance(outcome, list):
+                results = outcome
+            else:
+                try:
+                    results = outcome.result()
+                except BrokenProcessPool:
+                    crashed = getattr(work, "crashed", None)
+                    if crashed is None:
+                        raise
+                    # a worker died (a crash in a native library, the OOM killer): find the
+                    # input that did it, one at a time, and go on with a new pool
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    results = [_isolated(work, item, crashed) for item in chunk_items]
+                    pool = _pool(jobs, work)
+                    pending = deque(
+                        (c, o if isinstance(o, list) else pool.submit(_run_chunk, c))
+                        for c, o in pending
+                    )
             yield from zip(chunk_items, results, strict=True)
     finally:
         for _items, outcome in pending:

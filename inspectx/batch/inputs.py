@@ -11,6 +11,7 @@
 - a ``*.jsonl`` (or ``*.ndjson``) file gives one JSON document per non-blank
   line, named ``batch.jsonl:17`` (17 is the line number), each line at most the
   document size limit;
+- ``-`` is standard input, read here (a worker process has none);
 - anything else is one input (read and checked later, by ``read_input``).
 
 A document that cannot be taken out of its archive safely is still yielded, with
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -53,7 +55,10 @@ def iter_inputs(
     """Every input the arguments name, lazily, archives opened (see the module docs)."""
     limits = limits or ArchiveLimits()
     for item in expand_inputs(args):
-        if item.is_stdin or not is_archive(item.path) or os.path.isdir(item.path):
+        if item.is_stdin:
+            # read here, in the calling process: a worker process has no standard input
+            yield InputFile(item.path, item.relative, data=sys.stdin.buffer.read(max_bytes + 1))
+        elif not is_archive(item.path) or os.path.isdir(item.path):
             yield item
         elif os.path.splitext(item.path)[1].lower() in ZIP_SUFFIXES:
             yield from _zip_members(item, max_bytes, limits)

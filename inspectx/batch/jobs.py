@@ -87,6 +87,17 @@ def _internal(item: InputFile, exc: Exception) -> Outcome:
     )
 
 
+def _worker_died(item: InputFile) -> Outcome:
+    error = {
+        "code": "internal.error",
+        "message": "the worker process died while processing this input",
+        "hint": "this is a bug (or the machine ran out of memory): please report it",
+    }
+    return Outcome(exit_code=EXIT_INTERNAL,
+                   entry={"source": item.name, "verdict": "ERROR", "error": error},
+                   internal=True)  # fmt: skip
+
+
 def _prepare() -> None:
     """Compile the schema validators now, in the parent: forked workers inherit them."""
     from inspectx.validation.schema import default_validators
@@ -116,6 +127,10 @@ class ConvertJob:
     def prepare(self) -> None:
         """Build once, before workers start, what every document needs."""
         _prepare()
+
+    def crashed(self, item: InputFile) -> Outcome:
+        """The outcome of an input whose worker process died while on it."""
+        return _worker_died(item)
 
     def __call__(self, item: InputFile) -> Outcome:
         try:
@@ -163,6 +178,10 @@ class ValidateJob:
     def prepare(self) -> None:
         """Build once, before workers start, what every document needs."""
         _prepare()
+
+    def crashed(self, item: InputFile) -> Outcome:
+        """The outcome of an input whose worker process died while on it."""
+        return _worker_died(item)
 
     def __call__(self, item: InputFile) -> Outcome:
         try:
@@ -241,6 +260,10 @@ class SignJob:
     def prepare(self) -> None:
         """Build once, before workers start, what every document needs."""
         _prepare()
+
+    def crashed(self, item: InputFile) -> Outcome:
+        """The outcome of an input whose worker process died while on it."""
+        return _worker_died(item)
 
     def __call__(self, item: InputFile) -> Outcome:
         try:
@@ -357,6 +380,10 @@ class VerifyKeysJob:
         """Build once, before workers start, what every document needs."""
         _prepare()
 
+    def crashed(self, item: InputFile) -> Outcome:
+        """The outcome of an input whose worker process died while on it."""
+        return _worker_died(item)
+
     def __call__(self, item: InputFile) -> Outcome:
         try:
             return self._verify(item)
@@ -433,6 +460,10 @@ class VerifyTrustJob:
         """Build once, before workers start, what every document needs."""
         _prepare()
 
+    def crashed(self, item: InputFile) -> Outcome:
+        """The outcome of an input whose worker process died while on it."""
+        return _worker_died(item)
+
     def __call__(self, item: InputFile) -> Outcome:
         try:
             return self._verify(item)
@@ -488,6 +519,10 @@ class DeliveryVerifyJob:
 
     def prepare(self) -> None:
         _prepare()
+
+    def crashed(self, item: InputFile) -> Outcome:
+        """The outcome of an input whose worker process died while on it."""
+        return _worker_died(item)
 
     def __call__(self, item: InputFile) -> Outcome:
         try:
