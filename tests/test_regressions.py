@@ -150,3 +150,21 @@ def test_conversion_refuses_output_its_reader_would_refuse(tmp_path: Path) -> No
     assert result.returncode == 4
     assert b"output.too-large" in result.stderr
     assert not (tmp_path / "big.xml").exists()
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_too_long_value_is_not_echoed_whole_and_its_hint_fits(fmt: str) -> None:
+    from tests.conftest import json_bytes, minimal_certificate_data
+
+    data = json_bytes(
+        minimal_certificate_data(issuer={"name": "L" * 5000, "address": {"countryCode": "CN"}})
+    )
+    if fmt == "xml":
+        from inspectx.formats.certificate import data_to_xml_bytes
+
+        data = data_to_xml_bytes(json.loads(data))
+    report = validate_bytes(data)
+    [finding] = report.findings
+    assert finding.code == "schema.length"
+    assert len(finding.message) <= 300
+    assert "longer" in (finding.hint or "")

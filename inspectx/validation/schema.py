@@ -80,7 +80,7 @@ _XSD_HINTS = {
     "schema.unexpected-member": "remove it, or check its spelling and position (order matters)",
     "schema.pattern": "see the field's lexical form in docs/format.md",
     "schema.enum": "use one of the listed values",
-    "schema.length": "values may not be empty",
+    "schema.length": "a value is empty or longer than the field allows (see docs/format.md)",
     "schema.type": "see the field's type in docs/format.md",
 }
 
@@ -97,6 +97,16 @@ def load_json_schema() -> dict[str, Any]:
 
 def json_pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path) or "/"
+
+
+_MAX_MESSAGE = 300
+
+
+def _bounded(message: str) -> str:
+    """A validator's message, which quotes the offending value, cut to a readable length."""
+    if len(message) <= _MAX_MESSAGE:
+        return message
+    return f"{message[: _MAX_MESSAGE - 60]}… ({len(message):,} characters in all)"
 
 
 def _hint(code: str) -> str:
@@ -165,7 +175,7 @@ class SchemaValidators:
                 code=code or "schema.invalid",
                 severity=Severity.ERROR,
                 layer="schema",
-                message=message,
+                message=_bounded(message),
                 hint=_hint(code or "schema.invalid"),
                 location=json_pointer(path),
             )
@@ -185,7 +195,7 @@ class SchemaValidators:
                 code=code,
                 severity=Severity.ERROR,
                 layer="schema",
-                message=err.message,
+                message=_bounded(err.message),
                 hint=_hint(code),
                 location=json_pointer(err.instance_path),
             )
@@ -215,7 +225,7 @@ class SchemaValidators:
                     code=code,
                     severity=Severity.ERROR,
                     layer="schema",
-                    message=entry.message.replace("{urn:inspectx:certificate:1}", ""),
+                    message=_bounded(entry.message.replace("{urn:inspectx:certificate:1}", "")),
                     hint=_hint(code),
                     location=xpath_of(el) if el is not None else f"/ (line {entry.line})",
                 )
