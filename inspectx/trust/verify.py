@@ -40,8 +40,9 @@ from inspectx.validation.report import Severity, Verdict
 from inspectx.validation.rules import check_rules
 from inspectx.validation.schema import SchemaValidators
 
-__all__ = ["Check", "CheckStatus", "StepLog", "VerificationReport", "verify_admissible"]
+__all__ = ["STEPS", "Check", "CheckStatus", "StepLog", "VerificationReport", "verify_admissible"]
 
+#: the names of the numbered verification steps of DESIGN §6, step 1 first
 STEPS = (
     "format",
     "schema",
