@@ -8,7 +8,6 @@ lxml, cryptography and jsonschema are not loaded for them).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sys
@@ -393,6 +392,8 @@ def convert(
       inspectx convert report.json --to untp-dcc --strict -o report.dcc.json
       inspectx convert traces-intra.xml -o report.json      # SPS in, inspectx JSON out
     """
+    import json
+
     from inspectx._io import NoSpace, remove_stale_temporaries
     from inspectx.batch import iter_inputs
     from inspectx.batch.engine import run_io_ordered
@@ -727,6 +728,8 @@ def validate(
       inspectx validate certs/ --format jsonl > results.jsonl
       inspectx validate uploads.zip --jobs 4 --format jsonl | tee results.jsonl
     """
+    import json
+
     from inspectx.batch import iter_inputs
     from inspectx.batch.jobs import ValidateJob
 
@@ -854,6 +857,8 @@ def _pruned(value: Any) -> Any:
 
 
 def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) -> None:
+    import json
+
     if out_format == "jsonl":
         click.echo(json.dumps(_clean({"schema": REPORT_SCHEMA, **entry}), ensure_ascii=False))
         return
@@ -1084,6 +1089,7 @@ def sign(
       inspectx sign certs/ --key lab.key --output-dir signed/ --resume
       inspectx sign report.xml --xades --key lab.key --cert lab.crt -o report.signed.xml
     """
+    import json
     from datetime import UTC, datetime
 
     from inspectx._io import InputFile, NoSpace, read_input, remove_stale_temporaries
@@ -1303,6 +1309,8 @@ def verify(
       inspectx verify report.signed.json --key-file lab.pub
       inspectx verify report.signed.xml --key-file lab.crt --format json
     """
+    import json
+
     if trust_source:
         if key_files:
             raise click.UsageError("give either --trust or --key-file, not both")
@@ -1380,6 +1388,8 @@ def _finish_verification(
 ) -> None:
     """The end of a verification report: the JSON object, or the JSON Lines summary line,
     or (text, a batch) the counts and the time on standard error."""
+    import json
+
     summary = {"total": tally.total} | {
         v.lower(): tally.counts.get(v, 0) for v in ("VALID", "INVALID", "INDETERMINATE", "ERROR")
     }
@@ -1440,6 +1450,8 @@ def _verify_with_trust(
     inputs: tuple[str, ...], source: str, operator_key: str, *, update: bool, max_age: Any,
     at: Any, cache_dir: str | None, verbose: bool, out_format: str, max_bytes: int, jobs: int,
 ) -> None:  # fmt: skip
+    import json
+
     from inspectx.batch import iter_inputs
     from inspectx.batch.jobs import VerifyTrustJob
     from inspectx.errors import InspectxError
@@ -1670,6 +1682,8 @@ def trust_verify(list_path: str, operator_key: str) -> None:
 @_format_option("text", "json")
 def trust_show(list_path: str, operator_key: str, out_format: str) -> None:
     """Show a (verified) trust list as a table: entities, services, status, scope, keys."""
+    import json
+
     trust_list = _load_list_arg(list_path, operator_key)
     rows = []
     for entity in trust_list.entities:
@@ -1756,6 +1770,8 @@ def rules() -> None:
 @_format_option("text", "json")
 def rules_list(out_format: str) -> None:
     """List the rule packs shipped with inspectx."""
+    import json
+
     from inspectx.validation.packs import shipped_packs
 
     packs = shipped_packs()
@@ -1777,6 +1793,8 @@ def rules_list(out_format: str) -> None:
 @_format_option("text", "json")
 def rules_show(pack_name: str, out_format: str) -> None:
     """Show a pack: its sources, and each rule with its limit, window and source."""
+    import json
+
     from inspectx.validation.packs import describe_pack
 
     (pack,) = _load_packs((pack_name,))
@@ -1807,6 +1825,8 @@ def rules_test(pack_name: str, out_format: str) -> None:
 
     Pack authors: every rule of a pack should be exercised by at least one example.
     """
+    import json
+
     from inspectx.validation.packs import test_pack
 
     (pack,) = _load_packs((pack_name,))
@@ -1849,6 +1869,8 @@ def inspect(input_path: str, out_format: str, max_bytes: int) -> None:
       inspectx inspect report.xml
       inspectx inspect report.json --format json
     """
+    import json
+
     from inspectx._io import InputFile, read_input
     from inspectx.errors import InspectxError
     from inspectx.validation import validate_bytes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -356,6 +355,7 @@ def delivery_verify(
     snapshot must be read. Several proofs are verified on every core (--jobs), the
     results in the order given; with --presentation-log, one at a time, in that order.
     """
+    import json
     from pathlib import Path
 
     from inspectx._io import InputFile, read_input
