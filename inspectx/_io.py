@@ -15,7 +15,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from inspectx.errors import InputError, LimitExceeded, OutputError
@@ -23,10 +23,14 @@ from inspectx.errors import InputError, LimitExceeded, OutputError
 __all__ = [
     "InputFile",
     "NoSpace",
+    "commit_output",
+    "discard_staged",
     "ensure_not_an_input",
     "expand_inputs",
     "read_input",
     "remove_stale_temporaries",
+    "remove_temporaries_of",
+    "stage_output",
     "temporary_name_prefix",
     "write_atomic",
 ]
@@ -205,47 +209,88 @@ def write_atomic(path: str, data: bytes, *, force: bool = False, private: bool =
     temporary file is removed and ``path`` is untouched.
     """
     if os.path.lexists(path) and not force:
-        raise OutputError(
-            "output.exists",
-            f"{path} already exists",
-            hint="give --force to replace it, or choose another output",
-        )
-    directory = os.path.dirname(os.path.abspath(path))
+        raise _exists(path)
+    staged = stage_output(os.path.dirname(os.path.abspath(path)), data, private=private)
+    commit_output(staged, path, force=force)
+
+
+def stage_output(
+    directory: str, data: bytes, *, private: bool = False, owner: int | None = None
+) -> str:
+    """The first half of :func:`write_atomic`: ``data`` in a new hidden temporary file
+    in ``directory`` (created with O_EXCL), flushed and fsynced; returns its path.
+
+    ``owner`` is the process id its name carries (default: this process), so that
+    :func:`remove_stale_temporaries` can tell a dead writer's files. On any error
+    nothing is left behind (:class:`NoSpace` for a full disk).
+    """
     try:
         fd, tmp = tempfile.mkstemp(
-            dir=directory, prefix=temporary_name_prefix(os.getpid()), suffix=TEMP_SUFFIX
+            dir=directory,
+            prefix=temporary_name_prefix(owner if owner is not None else os.getpid()),
+            suffix=TEMP_SUFFIX,
         )
     except OSError as exc:
-        raise OutputError(
-            "output.unwritable",
-            f"cannot write in {directory}: {exc.strerror}",
-            hint="check the directory exists and is writable",
-        ) from None
+        raise _write_error(exc, f"cannot write in {directory}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600 if private else 0o644 & ~_umask())
-        os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-            raise NoSpace(
-                "output.unwritable",
-                f"cannot write {path}: {exc.strerror or 'no space left on device'}",
-                hint="free disk space (or raise the quota), then run again with --resume",
-            ) from None
-        raise OutputError(
-            "output.unwritable",
-            f"cannot write {path}: {exc.strerror}",
-            hint="check free disk space and permissions",
-        ) from None
+        raise _write_error(exc, f"cannot write in {directory}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return tmp
+
+
+def commit_output(staged: str, path: str, *, force: bool = False) -> None:
+    """The second half of :func:`write_atomic`: rename the ``staged`` file (from
+    :func:`stage_output`, in the same directory) over ``path``; refused unless
+    ``force`` when ``path`` exists. ``staged`` is gone afterwards, whatever happens."""
+    try:
+        if os.path.lexists(path) and not force:
+            raise _exists(path)
+        os.replace(staged, path)
+    except OSError as exc:
+        discard_staged(staged)
+        raise _write_error(exc, f"cannot write {path}") from None
+    except BaseException:
+        discard_staged(staged)
+        raise
+
+
+def discard_staged(staged: str) -> None:
+    """Remove a staged output that will not be committed."""
+    with contextlib.suppress(OSError):
+        os.unlink(staged)
+
+
+def _exists(path: str) -> OutputError:
+    return OutputError(
+        "output.exists",
+        f"{path} already exists",
+        hint="give --force to replace it, or choose another output",
+    )
+
+
+def _write_error(exc: OSError, message: str) -> OutputError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return NoSpace(
+            "output.unwritable",
+            f"{message}: {exc.strerror or 'no space left on device'}",
+            hint="free disk space (or raise the quota), then run again with --resume",
+        )
+    return OutputError(
+        "output.unwritable",
+        f"{message}: {exc.strerror}",
+        hint="check that the directory exists, is writable and has free space",
+    )
 
 
 class NoSpace(OutputError):
@@ -263,13 +308,23 @@ def temporary_name_prefix(pid: int) -> str:
 def remove_stale_temporaries(directory: str) -> int:
     """Remove temporary files left under ``directory`` by inspectx processes that no
     longer run (killed mid-write); returns how many. Files of running processes stay."""
+    return _remove_temporaries(directory, lambda pid: not _process_runs(pid))
+
+
+def remove_temporaries_of(directory: str, pid: int) -> int:
+    """Remove the temporary files under ``directory`` that process ``pid`` (this one)
+    and its workers staged and never put in place; returns how many."""
+    return _remove_temporaries(directory, lambda owner: owner == pid)
+
+
+def _remove_temporaries(directory: str, condemned: Callable[[int], bool]) -> int:
     removed = 0
     for folder, _dirs, files in os.walk(directory):
         for name in files:
             if not (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)):
                 continue
             pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
-            if not pid_text.isdigit() or _process_runs(int(pid_text)):
+            if not pid_text.isdigit() or not condemned(int(pid_text)):
                 continue
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(folder, name))

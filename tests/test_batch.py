@@ -23,7 +23,6 @@ import pytest
 from click.testing import CliRunner
 
 from inspectx.batch import iter_inputs, run_ordered
-from inspectx.batch.engine import run_io_ordered
 from inspectx.cli import main
 from tests.conftest import json_bytes, minimal_certificate_data, run_cli
 
@@ -108,32 +107,6 @@ class _Crasher:
 def test_a_worker_that_dies_costs_only_its_input() -> None:
     results = list(run_ordered(_Crasher(), range(40), jobs=2, chunk_size=3))
     assert results == [(i, -13 if i == 13 else i * i) for i in range(40)]
-
-
-def test_io_tasks_run_on_threads_but_settle_in_order() -> None:
-    done: list[int] = []
-
-    def tasks() -> Iterator[tuple[int, object]]:
-        for i in range(50):
-            if i % 4 == 0:
-                yield i, None
-            elif i == 13:
-
-                def fail() -> None:
-                    raise OSError(errno.EIO, "I/O error")
-
-                yield i, fail
-            else:
-
-                def write(i: int = i) -> None:
-                    time.sleep(random.random() / 200)
-                    done.append(i)
-
-                yield i, write
-
-    settled = list(run_io_ordered(tasks(), threads=4, window=8))  # type: ignore[arg-type]
-    assert [i for i, _ in settled] == list(range(50))
-    assert [i for i, e in settled if e is not None] == [13]
 
 
 # --- parallel equals sequential ---------------------------------------------------------

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["default_jobs", "run_io_ordered", "run_ordered"]
+__all__ = ["default_jobs", "run_ordered"]
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -201,41 +201,3 @@ def _run_pool(
             if not isinstance(outcome, list):
                 outcome.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def run_io_ordered(
-    tasks: Iterable[tuple[In, Callable[[], None] | None]],
-    *,
-    threads: int = 4,
-    window: int = 32,
-) -> Iterator[tuple[In, Exception | None]]:
-    """Run each task's action (e.g. an atomic write, whose fsync waits on the disk) on
-    a few threads, and yield ``(context, the exception it raised or None)`` **in the
-    order of** ``tasks``, at most ``window`` in flight. A task without an action passes
-    through in its place. ``tasks`` is consumed lazily, in this thread."""
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    pending: deque[tuple[In, Future[None] | None]] = deque()
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        try:
-            for context, action in tasks:
-                pending.append((context, pool.submit(action) if action is not None else None))
-                while pending and (
-                    len(pending) >= window or pending[0][1] is None or pending[0][1].done()
-                ):
-                    yield _settled(*pending.popleft())
-            while pending:
-                yield _settled(*pending.popleft())
-        finally:
-            for _context, future in pending:
-                if future is not None:
-                    future.cancel()
-
-
-def _settled(context: In, future: Any) -> tuple[In, Exception | None]:
-    if future is None:
-        return context, None
-    error = future.exception()
-    if error is not None and not isinstance(error, Exception):
-        raise error
-    return context, error

@@ -52,18 +52,50 @@ XMLDSIG_NS = b"http://www.w3.org/2000/09/xmldsig#"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Outcome:
-    """What one input gave: its report entry, exit code, and output (if any)."""
+    """What one input gave: its report entry, exit code, and output (if any): its bytes
+    in ``output``, or, for a job given a ``stage_dir``, the path of a hidden temporary
+    file already written and fsynced beside its destination (``staged``: the caller
+    renames it into place, :func:`inspectx._io.commit_output`, or discards it).
+    ``disk_full``: the output could not be written for want of space."""
 
     exit_code: int
     entry: dict[str, Any]
     output: bytes | None = None
     output_format: str | None = None
+    staged: str | None = None
     notes: tuple[str, ...] = ()
     internal: bool = False
+    disk_full: bool = False
 
     @property
     def failed(self) -> bool:
         return self.exit_code != EXIT_OK
+
+
+def _refused(item: InputFile, exc: InspectxError) -> Outcome:
+    from inspectx._io import NoSpace
+
+    return Outcome(exit_code=exit_code_for(exc), entry={"source": item.name,
+                   "error": exc.as_dict()}, disk_full=isinstance(exc, NoSpace))  # fmt: skip
+
+
+def _stage(item: InputFile, data: bytes, stage_dir: str, owner: int | None) -> str:
+    """Write ``data`` to a temporary file in the folder of ``item``'s output under
+    ``stage_dir`` (created if needed)."""
+    import os
+
+    from inspectx._io import stage_output
+
+    folder = os.path.dirname(os.path.join(stage_dir, item.relative)) or "."
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            "output.unwritable",
+            f"cannot create the folder {folder}: {exc.strerror}",
+            hint="check that no file stands where the folder must go, and the permissions",
+        ) from None
+    return stage_output(folder, data, owner=owner)
 
 
 def exit_code_for(exc: InspectxError) -> int:
@@ -116,13 +148,18 @@ def _limits(max_bytes: int) -> Any:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConvertJob:
-    """Convert one document (``inspectx convert``); the output format is in the outcome."""
+    """Convert one document (``inspectx convert``); the output format is in the outcome.
+
+    With ``stage_dir`` the output is written (fsynced) by the job itself beside its
+    destination under that folder, named for process ``owner``: see :class:`Outcome`."""
 
     target: str | None = None
     strict: bool = False
     extension: bool = True
     max_bytes: int = 20 * 1024 * 1024
     debug: bool = False
+    stage_dir: str | None = None
+    owner: int | None = None
 
     def prepare(self) -> None:
         """Build once, before workers start, what every document needs."""
@@ -136,8 +173,7 @@ class ConvertJob:
         try:
             return self._convert(item)
         except InspectxError as exc:
-            return Outcome(exit_code=exit_code_for(exc),
-                           entry={"source": item.name, "error": exc.as_dict()})  # fmt: skip
+            return _refused(item, exc)
         except Exception as exc:  # a bug: this input fails, the batch goes on
             if self.debug:
                 raise
@@ -158,6 +194,10 @@ class ConvertJob:
                      "(it signs the XML bytes); Data Integrity proofs are",)  # fmt: skip
         entry = {"source": item.name, "from": done.source, "to": done.target,
                  "losses": [loss.as_dict() for loss in done.losses]}  # fmt: skip
+        if self.stage_dir is not None:
+            staged = _stage(item, done.data, self.stage_dir, self.owner)
+            return Outcome(exit_code=EXIT_OK, entry=entry, staged=staged,
+                           output_format=done.target, notes=notes)  # fmt: skip
         return Outcome(exit_code=EXIT_OK, entry=entry, output=done.data,
                        output_format=done.target, notes=notes)  # fmt: skip
 
@@ -256,6 +296,8 @@ class SignJob:
     target: str | None = None
     max_bytes: int = 20 * 1024 * 1024
     debug: bool = False
+    stage_dir: str | None = None
+    owner: int | None = None
 
     def prepare(self) -> None:
         """Build once, before workers start, what every document needs."""
@@ -268,14 +310,16 @@ class SignJob:
     def __call__(self, item: InputFile) -> Outcome:
         try:
             out, fmt = self._sign(item)
+            entry = {"source": item.name, "format": fmt}
+            if self.stage_dir is not None:
+                staged = _stage(item, out, self.stage_dir, self.owner)
+                return Outcome(exit_code=EXIT_OK, entry=entry, staged=staged, output_format=fmt)
         except InspectxError as exc:
-            return Outcome(exit_code=exit_code_for(exc),
-                           entry={"source": item.name, "error": exc.as_dict()})  # fmt: skip
+            return _refused(item, exc)
         except Exception as exc:
             if self.debug:
                 raise
             return _internal(item, exc)
-        entry = {"source": item.name, "format": fmt}
         return Outcome(exit_code=EXIT_OK, entry=entry, output=out, output_format=fmt)
 
     def _sign(self, item: InputFile) -> tuple[bytes, str]:

@@ -394,9 +394,8 @@ def convert(
     """
     import json
 
-    from inspectx._io import NoSpace, remove_stale_temporaries
+    from inspectx._io import discard_staged, remove_stale_temporaries
     from inspectx.batch import iter_inputs
-    from inspectx.batch.engine import run_io_ordered
     from inspectx.batch.jobs import ConvertJob, Outcome
     from inspectx.errors import InspectxError, OutputError
 
@@ -478,77 +477,71 @@ def convert(
         return None
 
     job = ConvertJob(target=target, strict=strict, extension=not no_extension,
-                     max_bytes=max_bytes, debug=_debug())  # fmt: skip
+                     max_bytes=max_bytes, debug=_debug(), stage_dir=output_dir,
+                     owner=os.getpid())  # fmt: skip
     to_files = bool(output_dir or single_output)
     text = out_format == "text" and not quiet
     tally = _Tally(show=batch and (out_format == "text" or to_files))
     conversions: list[dict[str, Any]] = []
-    stopped: InspectxError | None = None
+    stopped: Outcome | None = None
     made_dirs: set[str] = set()
-
-    def planned_writes() -> Iterator[tuple[tuple[InputFile, Outcome, str | None], Any]]:
-        """Each outcome with its destination checked and its write to run (on a thread)."""
-        for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs, done=done):
-            if "error" in outcome.entry or outcome.entry.get("skipped"):
-                yield (item, outcome, None), None
-                continue
-            data = outcome.output
-            assert data is not None
-            try:
-                destination = single_output
-                if output_dir:
-                    # named by what was written: the input format comes from content
-                    destination = _in_output_dir(
-                        item, output_dir, _SUFFIX[outcome.entry["to"]], made_dirs
-                    )
-                    check_destination(destination)
-            except InspectxError as exc:
-                yield (item, _failed(item, exc), None), None
-                continue
-            if destination is None:
-                yield (item, outcome, None), None
-            else:
-                yield (item, outcome, destination), _writer(destination, data, force)
-
-    for (item, outcome, destination), error in run_io_ordered(planned_writes()):
-        entry = outcome.entry
-        if error is not None:
-            if not isinstance(error, InspectxError):
-                raise error
-            outcome = _failed(item, error)
+    results = _run_batch(job, items, inputs=inputs, jobs=jobs, done=done)
+    completed = False
+    try:
+        for item, outcome in results:
+            destination = None
+            if "error" not in outcome.entry and not outcome.entry.get("skipped"):
+                try:
+                    destination = single_output
+                    if output_dir:
+                        # named by what was written: the input format comes from content
+                        suffix = _SUFFIX[outcome.entry["to"]]
+                        destination = _in_output_dir(item, output_dir, suffix, made_dirs)
+                        check_destination(destination)
+                    _put_output(outcome, destination, force)
+                except InspectxError as exc:
+                    if outcome.staged:
+                        discard_staged(outcome.staged)
+                    outcome = _failed(item, exc)
+            if outcome.disk_full:
+                stopped = outcome
             entry = outcome.entry
-            stopped = error if isinstance(error, NoSpace) else None
-        elif "error" not in entry and not entry.get("skipped"):
-            for note in outcome.notes:
-                _echo(tally, f"{_safe_name(item.name)}: {note}", err=True)
-            if destination is None:
-                assert outcome.output is not None
-                tally.wipe()
-                sys.stdout.buffer.write(outcome.output)
-                sys.stdout.buffer.flush()
-            entry = {"source": entry["source"], "from": entry["from"], "to": entry["to"],
-                     "output": destination or "-", "losses": entry["losses"]}  # fmt: skip
-            if text and destination is not None:
-                _echo(tally, f"{_safe_name(item.name)} -> {_safe_name(destination)}", err=True)
-            if text:
-                for loss in entry["losses"]:
-                    _echo(tally, f"  {loss['kind']} {_safe_name(loss['field'])}: "
-                          f"{_safe_name(loss['reason'])}", err=True)  # fmt: skip
-        if "error" in entry:
-            for line in _entry_error_lines(item.name, entry["error"], err_style):
-                _echo(tally, line, err=True)
-        elif entry.get("skipped") and text:
-            _echo(tally, f"{_safe_name(item.name)} -> {_safe_name(entry['output'])} "
-                  "(already there: skipped)", err=True)  # fmt: skip
-        kind = "failed" if "error" in entry else "skipped" if entry.get("skipped") else "converted"
-        tally.add(kind, outcome.exit_code)
-        if out_format == "json":
-            conversions.append(entry)
-        elif out_format == "jsonl":
-            _echo(tally, json.dumps(_clean({"schema": "inspectx.conversion/1", **entry}),
-                                    ensure_ascii=False), err=not to_files)  # fmt: skip
-        if stopped is not None:
-            break
+            if "error" not in entry and not entry.get("skipped"):
+                for note in outcome.notes:
+                    _echo(tally, f"{_safe_name(item.name)}: {note}", err=True)
+                if destination is None:
+                    assert outcome.output is not None
+                    tally.wipe()
+                    sys.stdout.buffer.write(outcome.output)
+                    sys.stdout.buffer.flush()
+                entry = {"source": entry["source"], "from": entry["from"], "to": entry["to"],
+                         "output": destination or "-", "losses": entry["losses"]}  # fmt: skip
+                if text and destination is not None:
+                    _echo(tally, f"{_safe_name(item.name)} -> {_safe_name(destination)}",
+                          err=True)  # fmt: skip
+                if text:
+                    for loss in entry["losses"]:
+                        _echo(tally, f"  {loss['kind']} {_safe_name(loss['field'])}: "
+                              f"{_safe_name(loss['reason'])}", err=True)  # fmt: skip
+            if "error" in entry:
+                for line in _entry_error_lines(item.name, entry["error"], err_style):
+                    _echo(tally, line, err=True)
+            elif entry.get("skipped") and text:
+                _echo(tally, f"{_safe_name(item.name)} -> {_safe_name(entry['output'])} "
+                      "(already there: skipped)", err=True)  # fmt: skip
+            kind = "failed" if "error" in entry else "skipped" if entry.get("skipped") else ""
+            tally.add(kind or "converted", outcome.exit_code)
+            if out_format == "json":
+                conversions.append(entry)
+            elif out_format == "jsonl":
+                _echo(tally, json.dumps(_clean({"schema": "inspectx.conversion/1", **entry}),
+                                        ensure_ascii=False), err=not to_files)  # fmt: skip
+            if stopped is not None:
+                break
+        else:
+            completed = True
+    finally:
+        _end_batch(results, output_dir, completed=completed)
     tally.wipe()
     exit_code = tally.exit_code
     if stopped is not None:
@@ -590,11 +583,31 @@ def _failed(item: InputFile, exc: InspectxError) -> Outcome:
                    entry={"source": item.name, "error": exc.as_dict()})  # fmt: skip
 
 
-def _writer(destination: str, data: bytes, force: bool) -> Callable[[], None]:
-    """The atomic write of one output, to run on a writer thread."""
-    from inspectx._io import write_atomic
+def _put_output(outcome: Outcome, destination: str | None, force: bool) -> None:
+    """Put an outcome's output in place: its staged file (written and fsynced by the
+    worker) renamed to ``destination``, or its bytes written there atomically; with no
+    destination (standard output) nothing happens here."""
+    from inspectx._io import commit_output, write_atomic
 
-    return lambda: write_atomic(destination, data, force=force)
+    if destination is None:
+        return
+    if outcome.staged is not None:
+        commit_output(outcome.staged, destination, force=force)
+    else:
+        assert outcome.output is not None
+        write_atomic(destination, outcome.output, force=force)
+
+
+def _end_batch(results: Iterator[Any], output_dir: str | None, *, completed: bool) -> None:
+    """Stop the workers; after a batch stopped early (full disk, Ctrl-C, a failure),
+    remove the outputs they staged that were never put in place."""
+    from inspectx._io import remove_temporaries_of
+
+    close = getattr(results, "close", None)
+    if close is not None:
+        close()
+    if output_dir and not completed:
+        remove_temporaries_of(output_dir, os.getpid())
 
 
 def _entry_error_lines(name: str, error: dict[str, Any], style: _Style) -> list[str]:
@@ -1092,9 +1105,8 @@ def sign(
     import json
     from datetime import UTC, datetime
 
-    from inspectx._io import InputFile, NoSpace, read_input, remove_stale_temporaries
+    from inspectx._io import InputFile, discard_staged, read_input, remove_stale_temporaries
     from inspectx.batch import iter_inputs
-    from inspectx.batch.engine import run_io_ordered
     from inspectx.batch.jobs import Outcome, SignJob
     from inspectx.errors import InspectxError
     from inspectx.proofs import keys
@@ -1144,7 +1156,7 @@ def sign(
     job = SignJob(private_key=key, verification_method=method,
                   created=datetime.now(UTC).replace(microsecond=0), certificate=certificate,
                   xmldsig=xmldsig, xades=xades, target=target, max_bytes=max_bytes,
-                  debug=_debug())  # fmt: skip
+                  debug=_debug(), stage_dir=output_dir, owner=os.getpid())  # fmt: skip
     guard = _InputGuard(inputs)
 
     def done(item: InputFile) -> Outcome | None:
@@ -1163,55 +1175,46 @@ def sign(
     tally = _Tally(show=batch)
     stopped = False
     made_dirs: set[str] = set()
-
-    def planned_writes() -> Iterator[tuple[tuple[InputFile, Outcome, str | None], Any]]:
-        for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs, done=done):
-            if "error" in outcome.entry or outcome.entry.get("skipped"):
-                yield (item, outcome, None), None
-                continue
-            data = outcome.output
-            assert data is not None
+    results = _run_batch(job, items, inputs=inputs, jobs=jobs, done=done)
+    completed = False
+    try:
+        for item, outcome in results:
             destination = output if output and output != "-" else None
-            try:
-                if output_dir:
-                    destination = _in_output_dir(
-                        item, output_dir, outcome.entry["format"], made_dirs
-                    )
-                if destination is not None:
-                    guard.ensure_not_an_input(destination)
-            except InspectxError as exc:
-                yield (item, _failed(item, exc), None), None
-                continue
-            if destination is None:
-                yield (item, outcome, None), None
-            else:
-                yield (item, outcome, destination), _writer(destination, data, force)
-
-    for (item, outcome, destination), error in run_io_ordered(planned_writes()):
-        entry = outcome.entry
-        if error is not None:
-            if not isinstance(error, InspectxError):
-                raise error
-            outcome = _failed(item, error)
+            if "error" not in outcome.entry and not outcome.entry.get("skipped"):
+                try:
+                    if output_dir:
+                        fmt = outcome.entry["format"]
+                        destination = _in_output_dir(item, output_dir, fmt, made_dirs)
+                    if destination is not None:
+                        guard.ensure_not_an_input(destination)
+                    _put_output(outcome, destination, force)
+                except InspectxError as exc:
+                    if outcome.staged:
+                        discard_staged(outcome.staged)
+                    outcome = _failed(item, exc)
+            stopped = stopped or outcome.disk_full
             entry = outcome.entry
-            stopped = isinstance(error, NoSpace)
-        elif "error" not in entry and not entry.get("skipped"):
-            if destination is None:
-                assert outcome.output is not None
-                tally.wipe()
-                sys.stdout.buffer.write(outcome.output)
-                sys.stdout.buffer.flush()
-            entry = {"source": item.name, "output": destination or "-"}
-        if "error" in entry:
-            for line in _entry_error_lines(item.name, entry["error"], err_style):
-                _echo(tally, line, err=True)
-        kind = "failed" if "error" in entry else "skipped" if entry.get("skipped") else "signed"
-        tally.add(kind, outcome.exit_code)
-        if out_format == "jsonl":
-            _echo(tally, json.dumps(_clean({"schema": "inspectx.signing/1", **entry}),
-                                    ensure_ascii=False), err=not to_files)  # fmt: skip
-        if stopped:
-            break
+            if "error" not in entry and not entry.get("skipped"):
+                if destination is None:
+                    assert outcome.output is not None
+                    tally.wipe()
+                    sys.stdout.buffer.write(outcome.output)
+                    sys.stdout.buffer.flush()
+                entry = {"source": item.name, "output": destination or "-"}
+            if "error" in entry:
+                for line in _entry_error_lines(item.name, entry["error"], err_style):
+                    _echo(tally, line, err=True)
+            kind = "failed" if "error" in entry else "skipped" if entry.get("skipped") else ""
+            tally.add(kind or "signed", outcome.exit_code)
+            if out_format == "jsonl":
+                _echo(tally, json.dumps(_clean({"schema": "inspectx.signing/1", **entry}),
+                                        ensure_ascii=False), err=not to_files)  # fmt: skip
+            if stopped:
+                break
+        else:
+            completed = True
+    finally:
+        _end_batch(results, output_dir, completed=completed)
     tally.wipe()
     if stopped:
         click.echo("inspectx: the batch stopped: the disk is full; free space, then run "
