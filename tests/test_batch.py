@@ -542,3 +542,36 @@ def test_standard_input_in_a_parallel_batch_is_read_by_the_command(tmp_path: Pat
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[0]["source"] == "-" and lines[0]["verdict"] == "VALID"
     assert lines[-1]["summary"]["valid"] == 4 and result.returncode == 0
+
+
+def test_verify_json_lines_validate_against_the_report_schema(tmp_path: Path) -> None:
+    from importlib import resources
+
+    import jsonschema
+
+    from tests.conftest import FIXTURES
+
+    schema = json.loads(
+        (resources.files("inspectx") / "schemas" / "inspectx-report.schema.json").read_text("utf-8")
+    )
+    validator = jsonschema.Draft202012Validator(schema)
+    trust = FIXTURES / "trust"
+    expected = json.loads((trust / "EXPECTED.json").read_text("utf-8"))
+    signed = sorted(str(trust / case) for case in expected["cases"])
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    runs = [
+        run_cli("verify", *signed, str(broken), str(tmp_path / "missing.json"),
+                "--trust", str(trust / "demo.trustlist.json"),
+                "--operator-key", str(trust / "keys" / "operator.pub.pem"),
+                "--at", expected["at"], "--format", "jsonl", "--jobs", "2"),
+        run_cli("verify", *signed, str(broken), "--key-file",
+                str(trust / "keys" / "nordwerk.pub.pem"), "--format", "jsonl", "--jobs", "2"),
+    ]  # fmt: skip
+    for result in runs:
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        assert len(lines) >= 3
+        for line in lines:
+            errors = [e.message for e in validator.iter_errors(line)]
+            assert errors == [], (line, errors)
+        assert lines[-1]["exitCode"] == result.returncode

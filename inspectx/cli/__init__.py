@@ -1400,9 +1400,8 @@ def _finish_verification(
         report = _verification_report(results, [tally.exit_code], trust)
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     elif out_format == "jsonl":
-        line = {"schema": REPORT_SCHEMA, "trust": trust, "summary": summary,
-                "exitCode": tally.exit_code}  # fmt: skip
-        click.echo(json.dumps(_clean(_pruned(line)), ensure_ascii=False))
+        line = {"schema": REPORT_SCHEMA, "summary": summary, "exitCode": tally.exit_code}
+        click.echo(json.dumps(line, ensure_ascii=False))
     elif tally.total > 1:
         counts = ", ".join(f"{n} {k}" for k, n in summary.items() if k != "total" and n)
         click.echo(f"inspectx: {tally.total} verified ({counts}) {tally.rate()}", err=True)
