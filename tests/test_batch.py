@@ -364,7 +364,7 @@ def _assert_complete_outputs(out: Path, reference: dict[str, bytes]) -> None:
 def test_kill_9_at_random_moments_leaves_only_complete_outputs_and_resume_finishes(
     tmp_path: Path,
 ) -> None:
-    corpus = _corpus(tmp_path / "in", 300)
+    corpus = _corpus(tmp_path / "in", 1000)
     reference_dir, out = tmp_path / "reference", tmp_path / "out"
     assert run_cli("convert", str(corpus), "--output-dir", str(reference_dir), "--to", "xml",
                    "--jobs", "1", "-q").returncode == 0  # fmt: skip
@@ -380,7 +380,7 @@ def test_kill_9_at_random_moments_leaves_only_complete_outputs_and_resume_finish
              "--output-dir", str(out), "--jobs", "2", "--resume", "-q"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
-        time.sleep(rng.uniform(0.3, 1.5))
+        time.sleep(rng.uniform(0.3, 1.0))
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)  # the command and its workers, at once
             kills += 1
@@ -390,6 +390,36 @@ def test_kill_9_at_random_moments_leaves_only_complete_outputs_and_resume_finish
                        "--jobs", "2", "--resume")  # fmt: skip
     assert finished.returncode == 0, finished.stderr
     assert _tree(out) == reference  # and no temporary file is left
+    assert kills >= 1
+
+
+def test_kill_9_while_signing_leaves_only_outputs_that_verify_and_resume_finishes(
+    tmp_path: Path,
+) -> None:
+    corpus = _corpus(tmp_path / "in", 1000)
+    key_path, pub_path = _signing_key(tmp_path)
+    out = tmp_path / "signed"
+    command = [sys.executable, "-m", "inspectx", "sign", str(corpus), "--key", str(key_path),
+               "--output-dir", str(out), "--jobs", "2", "--resume"]  # fmt: skip
+    rng = random.Random(9)
+    kills = 0
+    for _round in range(3):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)  # fmt: skip
+        time.sleep(rng.uniform(0.3, 0.8))
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait(timeout=30)
+        if any(p.suffix == ".json" for p in out.rglob("*")):
+            check = run_cli("verify", str(out), "--key-file", str(pub_path), "--format", "jsonl")
+            summary = json.loads(check.stdout.splitlines()[-1])["summary"]
+            assert summary["valid"] == summary["total"], check.stdout[-2000:]
+    finished = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    assert finished.returncode == 0, finished.stderr
+    check = run_cli("verify", str(out), "--key-file", str(pub_path), "--format", "jsonl")
+    assert json.loads(check.stdout.splitlines()[-1])["summary"]["valid"] == 1000
+    assert not [p for p in out.rglob(".inspectx-*")]
     assert kills >= 1
 
 
