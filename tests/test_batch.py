@@ -605,3 +605,25 @@ def test_verify_json_lines_validate_against_the_report_schema(tmp_path: Path) ->
             errors = [e.message for e in validator.iter_errors(line)]
             assert errors == [], (line, errors)
         assert lines[-1]["exitCode"] == result.returncode
+
+
+def test_a_file_size_limit_stops_a_parallel_batch_with_nothing_partial(tmp_path: Path) -> None:
+    import resource
+
+    corpus = _corpus(tmp_path / "in", 30)
+    out = tmp_path / "out"
+
+    def limited() -> None:  # in the child: writes past 300 bytes fail with EFBIG
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300, 300))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "inspectx", "convert", str(corpus), "--to", "xml",
+         "--output-dir", str(out), "--jobs", "2"],
+        capture_output=True, timeout=60, check=False, preexec_fn=limited,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )  # fmt: skip
+    assert result.returncode == 4, result.stderr
+    assert b"the batch stopped: the disk is full" in result.stderr
+    assert b"Traceback" not in result.stderr
+    assert [p for p in out.rglob("*") if p.is_file()] == []  # no partial, no temporary file
