@@ -62,9 +62,12 @@ REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- run.py:begin -->", "<!-- run.py:end -->"
 PIPELINES = ("convert.py", "validate.py", "sign_verify.py", "verify.py", "delivery.py")
+# "name   123.4 docs/s  [min-max]" (the unit is left out by some scripts: docs/s then)
 RATE_LINE = re.compile(
-    r"^\s*(?P<name>\S.*?)\s{2,}(?P<rate>[\d,]+(?:\.\d+)?)\s+(?P<unit>docs|events)/s"
+    r"^\s*(?P<name>\S.*?)\s{2,}(?P<rate>[\d,]+(?:\.\d+)?)"
+    r"(?:\s+(?P<unit>docs|events)/s)?\s+\["
 )
+RATIO_LINE = re.compile(r"\d\.\d+x\b")
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -162,12 +165,15 @@ def pipelines(quick: bool, env: dict[str, str]) -> list[dict[str, Any]]:
         print(f"  {script} ...", file=sys.stderr, flush=True)
         done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True,
                               check=False)  # fmt: skip
+        lines = done.stdout.splitlines()
         rates = [
-            (m["name"].strip(), float(m["rate"].replace(",", "")), m["unit"])
-            for m in map(RATE_LINE.match, done.stdout.splitlines())
+            (m["name"].strip(), float(m["rate"].replace(",", "")), m["unit"] or "docs")
+            for m in map(RATE_LINE.match, lines)
             if m
         ]
+        ratios = [line.strip() for line in lines if RATIO_LINE.search(line)]
         found.append({"script": script, "returncode": done.returncode, "rates": rates,
+                      "ratios": ratios,
                       "output": done.stdout.rstrip() or done.stderr.rstrip()})  # fmt: skip
     return found
 
@@ -336,6 +342,12 @@ def section(facts: dict[str, Any]) -> str:
         for name, rate, unit in p["rates"]:
             lines.append(f"| `{p['script']}`{status} | {name} | {rate:,.1f} {unit}/s |")
     lines.append("")
+    for p in facts["pipelines"]:
+        if p["ratios"]:
+            lines.append(f"`{p['script']}` ratios:")
+            lines.append("")
+            lines += [f"- {ratio}" for ratio in p["ratios"]]
+            lines.append("")
     for p in facts["pipelines"]:
         lines += [f"<details><summary><code>benchmarks/{p['script']}</code> report</summary>", "",
                   "```text", p["output"], "```", "", "</details>", ""]  # fmt: skip
