@@ -627,3 +627,26 @@ def test_a_file_size_limit_stops_a_parallel_batch_with_nothing_partial(tmp_path:
     assert b"the batch stopped: the disk is full" in result.stderr
     assert b"Traceback" not in result.stderr
     assert [p for p in out.rglob("*") if p.is_file()] == []  # no partial, no temporary file
+
+
+def test_ctrl_c_stops_a_parallel_batch_cleanly_and_resume_finishes(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "in", 2000)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "inspectx", "convert", str(corpus), "--to", "xml",
+               "--output-dir", str(out), "--jobs", "2"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any(out.rglob("*.xml")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole group
+    _stdout, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the batch ended before the interrupt")
+    assert process.returncode == 130 and b"interrupted" in stderr
+    assert b"Traceback" not in stderr
+    assert not list(out.rglob(".inspectx-*"))  # what the workers staged is cleared
+    finished = subprocess.run([*command, "--resume", "-q"], capture_output=True, timeout=120,
+                              check=False)  # fmt: skip
+    assert finished.returncode == 0, finished.stderr
+    assert len(list(out.rglob("*.xml"))) == 2000

@@ -40,8 +40,10 @@ Exit codes:
   2   usage error
   3   at least one input INDETERMINATE, none INVALID
   4   operational error: an input could not be read, an output exists
-      and --force was not given, an output could not be written
-  70  internal error (a bug): please report it; --debug shows the traceback"""
+      and --force was not given, an output could not be written (a full
+      disk stops a batch: free space, then run it again with --resume)
+  70  internal error (a bug): please report it; --debug shows the traceback
+  130 interrupted (Ctrl-C); a batch with --output-dir resumes with --resume"""
 
 
 def _worst(codes: Sequence[int]) -> int:
