@@ -83,9 +83,10 @@ def run_ordered(
 ) -> Iterator[tuple[In, Out]]:
     """Yield ``(item, work(item))`` for every item, in the order of ``items``.
 
-    ``work`` runs in worker processes forked from this one (where the platform can
-    fork; elsewhere it must be picklable): build what it needs (validators, keys)
-    before calling, and each worker inherits it. Inputs and results are pickled.
+    ``work`` runs in worker processes forked from this one: build what it needs
+    (validators, keys) before calling, and each worker inherits it, never pickled
+    (where the platform cannot fork, everything runs in this process). Inputs and
+    results are pickled.
 
     ``jobs`` worker processes (1: in this process); inputs are sent to them in
     chunks of ``chunk_size`` (fewer round trips for small documents), with at most
@@ -104,6 +105,8 @@ def run_ordered(
     prepare = getattr(work, "prepare", None)
     if callable(prepare):
         prepare()  # once, here: forked workers inherit what it built
+    if jobs > 1 and not _can_fork():
+        jobs = 1  # the jobs hold keys and trust snapshots, which cannot be pickled
     if jobs <= 1:
         for item in items:
             known = done(item) if done is not None else None
@@ -112,14 +115,18 @@ def run_ordered(
     yield from _run_pool(work, items, jobs, max(1, chunk_size), window or 2 * jobs, done)
 
 
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _pool(jobs: int, work: Callable[[Any], Any]) -> Any:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    methods = multiprocessing.get_all_start_methods()
-    # fork: workers start in milliseconds and inherit ``work`` with everything it holds;
-    # elsewhere (spawn) ``work`` must be picklable
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # fork: workers start in milliseconds and inherit ``work`` with everything it holds
+    context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_install, initargs=(work,)
     )
