@@ -1968,3 +1968,4 @@ def _print_description(d: dict[str, Any], report: DocumentReport) -> None:
 
 
 from inspectx.cli import delivery as _delivery  # noqa: E402, F401  (registers "inspectx delivery")
+from inspectx.cli import render as _render  # noqa: E402, F401  (registers "inspectx render")
