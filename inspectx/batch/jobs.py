@@ -388,28 +388,6 @@ def key_file_checks(step: int, status: str, exc: InspectxError | None) -> dict[s
     return {"checks": [{**check, "code": exc.code}], "findings": [finding]}
 
 
-def verify_xml_signature(data: bytes, certificates: Sequence[Any], limits: Any) -> Any:
-    """The verified XML signature of ``data``, None when it has none; raises when it fails.
-
-    Tries each trusted certificate; ``xmldsig.signer-unknown`` when none signed it.
-    """
-    if data.lstrip()[:1] != b"<" or XMLDSIG_NS not in data:
-        return None
-    from inspectx.proofs.xmldsig import XmlSignatureError, verify_xml
-
-    for certificate in certificates:
-        try:
-            return verify_xml(data, certificate=certificate, limits=limits)
-        except XmlSignatureError as exc:
-            if exc.code not in ("xmldsig.signer-mismatch", "xmldsig.key-not-supported"):
-                raise  # this certificate could be the signer, and the signature is bad
-    raise XmlSignatureError(
-        "xmldsig.signer-unknown",
-        "the XML signature was not made by any of the certificates given",
-        hint="give the signer's certificate with --key-file (or use a trust list)",
-    )
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VerifyKeysJob:
     """Verify one document's proofs against keys given (``inspectx verify --key-file``):
@@ -438,6 +416,7 @@ class VerifyKeysJob:
 
     def _verify(self, item: InputFile) -> Outcome:
         from inspectx.proofs.certificate import verify_certificate
+        from inspectx.proofs.xmldsig import verify_xml_by_any
         from inspectx.validation.schema import default_validators
 
         entry: dict[str, Any] = {"source": item.name}
@@ -445,7 +424,7 @@ class VerifyKeysJob:
         try:
             data = read_input(item, self.max_bytes)
             proofs: list[dict[str, Any]] = []
-            xml_result = verify_xml_signature(data, self.certificates, limits)
+            xml_result = verify_xml_by_any(data, certificates=self.certificates, limits=limits)
             cert = xml_result.certificate if xml_result is not None else None
             if xml_result is not None:
                 xades_signed = xml_result.signing_time

@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -77,6 +78,7 @@ __all__ = [
     "carried_certificate",
     "sign_xml",
     "verify_xml",
+    "verify_xml_by_any",
     "verify_xml_tree",
 ]
 
@@ -373,6 +375,31 @@ def verify_xml_tree(
         digest_algorithm=shape.data_digest.value,
         profile="xmldsig" if signing_time is None else "xades-baseline-b",
         signing_time=signing_time,
+    )
+
+
+def verify_xml_by_any(
+    xml: bytes, *, certificates: Sequence[x509.Certificate], limits: Limits = DEFAULT_LIMITS
+) -> VerifiedXml | None:
+    """:func:`verify_xml` against whichever of ``certificates`` made the signature.
+
+    Returns None when ``xml`` carries no XML signature (not XML, or no XMLDSig
+    namespace). Raises as :func:`verify_xml` when a certificate that could be the
+    signer finds the signature bad, and ``xmldsig.signer-unknown`` when none of
+    ``certificates`` made it.
+    """
+    if xml.lstrip()[:1] != b"<" or DSIG_NS.encode() not in xml:
+        return None
+    for certificate in certificates:
+        try:
+            return verify_xml(xml, certificate=certificate, limits=limits)
+        except XmlSignatureError as exc:
+            if exc.code not in ("xmldsig.signer-mismatch", "xmldsig.key-not-supported"):
+                raise  # this certificate could be the signer, and the signature is bad
+    raise XmlSignatureError(
+        "xmldsig.signer-unknown",
+        "the XML signature was not made by any of the certificates given",
+        hint="give the signer's certificate with --key-file (or use a trust list)",
     )
 
 

@@ -84,12 +84,13 @@ def verify_with_keys(
     no validity window here). Never raises for bad input.
     """
     from inspectx.proofs.certificate import verify_certificate
+    from inspectx.proofs.xmldsig import verify_xml_by_any
 
     steps = StepLog(STEPS)
     cert: Certificate | None = None
     signers: list[str] = []
     try:
-        xml = _verify_xml_signature(data, certificates, limits)
+        xml = verify_xml_by_any(data, certificates=certificates, limits=limits)
         if xml is not None:
             cert = xml.certificate
             signers.append(f"X.509 certificate SHA-256 {xml.signer}")
@@ -125,24 +126,4 @@ def verify_with_keys(
         signers=tuple(signers),
         certificate=cert,
         keys=tuple(sorted(public_keys)),
-    )
-
-
-def _verify_xml_signature(data: bytes, certificates: Sequence[Any], limits: Limits) -> Any:
-    """The verified XML signature of ``data``; None when it carries none; raises when it
-    fails or none of ``certificates`` made it."""
-    if data.lstrip()[:1] != b"<" or b"http://www.w3.org/2000/09/xmldsig#" not in data:
-        return None
-    from inspectx.proofs.xmldsig import XmlSignatureError, verify_xml
-
-    for certificate in certificates:
-        try:
-            return verify_xml(data, certificate=certificate, limits=limits)
-        except XmlSignatureError as exc:
-            if exc.code not in ("xmldsig.signer-mismatch", "xmldsig.key-not-supported"):
-                raise
-    raise XmlSignatureError(
-        "xmldsig.signer-unknown",
-        "the XML signature was not made by any of the certificates given",
-        hint="give the signer's certificate with --key-file (or use a trust list)",
     )
