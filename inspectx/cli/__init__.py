@@ -1330,30 +1330,10 @@ def verify(
         raise click.UsageError("give --trust LIST --operator-key KEY, or --key-file KEY")
     if update or max_trust_age or at_text or operator_key:
         raise click.UsageError("--update, --max-trust-age, --at and --operator-key need --trust")
-    import contextlib as _contextlib
-
-    from inspectx._io import InputFile, read_input
     from inspectx.batch import iter_inputs
     from inspectx.batch.jobs import VerifyKeysJob
-    from inspectx.errors import InspectxError
-    from inspectx.proofs import keys
-    from inspectx.proofs.multibase import did_key_verification_method
 
-    trusted: dict[str, Any] = {}
-    certificates: list[Any] = []
-    for path in key_files:
-        try:
-            material = read_input(InputFile(path, path), 1024 * 1024)
-            public = keys.load_public_key(material)
-            if b"CERTIFICATE" in material or not material.startswith(b"-----"):
-                with _contextlib.suppress(InspectxError):
-                    certificates.append(keys.load_certificate(material))
-            with _contextlib.suppress(InspectxError):  # an RSA key serves XML signatures only
-                trusted[did_key_verification_method(public)] = public  # type: ignore[arg-type]
-        except InspectxError as exc:
-            for line in _error_lines(path, exc, _Style(sys.stderr)):
-                click.echo(line, err=True)
-            sys.exit(EXIT_OPERATIONAL)
+    trusted, certificates = _load_key_files(key_files)
     job = VerifyKeysJob(public_keys=trusted, certificates=tuple(certificates),
                         max_bytes=max_bytes, debug=_debug())  # fmt: skip
     style = _Style(sys.stdout)
@@ -1407,6 +1387,34 @@ def _finish_verification(
     elif tally.total > 1:
         counts = ", ".join(f"{n} {k}" for k, n in summary.items() if k != "total" and n)
         click.echo(f"inspectx: {tally.total} verified ({counts}) {tally.rate()}", err=True)
+
+
+def _load_key_files(key_files: Sequence[str]) -> tuple[dict[str, Any], list[Any]]:
+    """The keys given with --key-file: public keys by did:key verification method, and
+    the X.509 certificates among them (for XML signatures). Exits 4 on one it cannot read."""
+    import contextlib
+
+    from inspectx._io import InputFile, read_input
+    from inspectx.errors import InspectxError
+    from inspectx.proofs import keys
+    from inspectx.proofs.multibase import did_key_verification_method
+
+    trusted: dict[str, Any] = {}
+    certificates: list[Any] = []
+    for path in key_files:
+        try:
+            material = read_input(InputFile(path, path), 1024 * 1024)
+            public = keys.load_public_key(material)
+            if b"CERTIFICATE" in material or not material.startswith(b"-----"):
+                with contextlib.suppress(InspectxError):
+                    certificates.append(keys.load_certificate(material))
+            with contextlib.suppress(InspectxError):  # an RSA key serves XML signatures only
+                trusted[did_key_verification_method(public)] = public  # type: ignore[arg-type]
+        except InspectxError as exc:
+            for line in _error_lines(path, exc, _Style(sys.stderr)):
+                click.echo(line, err=True)
+            sys.exit(EXIT_OPERATIONAL)
+    return trusted, certificates
 
 
 def _parse_age(text: str | None) -> Any:

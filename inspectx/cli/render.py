@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import sys
@@ -19,6 +18,7 @@ from inspectx.cli import (
     _error_lines,
     _exit_code_for,
     _limits,
+    _load_key_files,
     _max_bytes_option,
     _parse_age,
     _parse_time,
@@ -281,30 +281,8 @@ def _verify(
             data, trust=snapshot, at=at, max_trust_age=max_age, limits=limits
         )
         return Verification.from_report(report, trust_source=snapshot.source)
-    trusted, certificates = _load_keys(key_files)
+    trusted, certificates = _load_key_files(key_files)
     return verify_with_keys(
         data, public_keys=trusted, certificates=certificates,
         at=at or datetime.now(UTC), limits=limits,
     )  # fmt: skip
-
-
-def _load_keys(key_files: tuple[str, ...]) -> tuple[dict[str, Any], list[Any]]:
-    from inspectx._io import InputFile, read_input
-    from inspectx.errors import InspectxError
-    from inspectx.proofs import keys
-    from inspectx.proofs.multibase import did_key_verification_method
-
-    trusted: dict[str, Any] = {}
-    certificates: list[Any] = []
-    for path in key_files:
-        try:
-            material = read_input(InputFile(path, path), 1024 * 1024)
-            public = keys.load_public_key(material)
-            if b"CERTIFICATE" in material or not material.startswith(b"-----"):
-                with contextlib.suppress(InspectxError):
-                    certificates.append(keys.load_certificate(material))
-            with contextlib.suppress(InspectxError):  # an RSA key serves XML signatures only
-                trusted[did_key_verification_method(public)] = public  # type: ignore[arg-type]
-        except InspectxError as exc:
-            _fail(path, exc, EXIT_OPERATIONAL)
-    return trusted, certificates
