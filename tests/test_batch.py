@@ -655,3 +655,93 @@ def test_ctrl_c_stops_a_parallel_batch_cleanly_and_resume_finishes(tmp_path: Pat
                               check=False)  # fmt: skip
     assert finished.returncode == 0, finished.stderr
     assert len(list(out.rglob("*.xml"))) == 2000
+
+
+# --- regressions: outputs named by input, claimed once (review of the batch work) ----------
+
+
+def _json_and_xml_of_one_stem(folder: Path) -> Path:
+    """``a.json`` and ``a.xml``: two certificates whose outputs share the stem ``a``."""
+    from inspectx.formats.certificate import data_to_xml_bytes
+
+    folder.mkdir()
+    (folder / "a.json").write_bytes(_certificate(1))
+    (folder / "a.xml").write_bytes(data_to_xml_bytes(json.loads(_certificate(2))))
+    return folder
+
+
+def test_resume_does_not_skip_an_input_because_another_inputs_output_exists(
+    tmp_path: Path,
+) -> None:
+    corpus, out = _json_and_xml_of_one_stem(tmp_path / "in"), tmp_path / "out"
+    assert run_cli("convert", str(corpus), "--output-dir", str(out), "-j2").returncode == 0
+    reference = _tree(out)  # a.json -> a.xml, a.xml -> a.json
+    (out / "a.json").unlink()
+    resumed = run_cli("convert", str(corpus), "--output-dir", str(out), "-j2", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert _tree(out) == reference
+
+
+def test_resume_still_reports_the_collision_the_first_run_reported(tmp_path: Path) -> None:
+    corpus, out = _json_and_xml_of_one_stem(tmp_path / "in"), tmp_path / "out"
+    first = run_cli("convert", str(corpus), "--to", "json", "--output-dir", str(out))
+    assert first.returncode == 4 and b"output.collision" in first.stderr
+    again = run_cli("convert", str(corpus), "--to", "json", "--output-dir", str(out), "--resume")
+    assert again.returncode == 4 and b"output.collision" in again.stderr
+
+
+def test_sign_never_writes_two_inputs_to_one_output_even_with_force(tmp_path: Path) -> None:
+    for folder, i in (("d1", 1), ("d2", 2)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.json").write_bytes(_certificate(i))
+    key_path, _ = _signing_key(tmp_path)
+    out = tmp_path / "out"
+    result = run_cli("sign", str(tmp_path / "d1"), str(tmp_path / "d2"), "--key", str(key_path),
+                     "--output-dir", str(out), "-j2", "--force")  # fmt: skip
+    assert result.returncode == 4
+    assert b"output.collision" in result.stderr
+    assert json.loads((out / "a.json").read_bytes())["number"]["value"] == "R-1"  # the first kept
+
+
+def test_sign_resume_names_each_output_by_its_own_input(tmp_path: Path) -> None:
+    corpus, out = _json_and_xml_of_one_stem(tmp_path / "in"), tmp_path / "out"
+    key_path, _ = _signing_key(tmp_path)
+    args = ("sign", str(corpus), "--key", str(key_path), "--output-dir", str(out), "-j2")
+    assert run_cli(*args).returncode == 0  # a signature keeps the format: a.json, a.xml
+    kept = (out / "a.json").read_bytes()
+    (out / "a.xml").unlink()
+    resumed = run_cli(*args, "--resume", "--format", "jsonl")
+    assert resumed.returncode == 0, resumed.stderr
+    lines = [json.loads(line) for line in resumed.stdout.splitlines()]
+    assert [(e["source"].rsplit("/", 1)[-1], e.get("skipped", False)) for e in lines[:-1]] == [
+        ("a.json", True),
+        ("a.xml", False),
+    ]
+    assert (out / "a.json").read_bytes() == kept
+    assert (out / "a.xml").read_bytes().lstrip().startswith(b"<")
+
+
+def test_resume_does_not_skip_an_input_that_could_not_be_read(tmp_path: Path) -> None:
+    archive = tmp_path / "in.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("big.json", _certificate(1))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "big.xml").write_bytes(b"<from-an-earlier-run/>")
+    result = run_cli("convert", str(archive), "--output-dir", str(out), "--resume",
+                     "--max-bytes", "100")  # fmt: skip
+    assert result.returncode == 1
+    assert b"format.too-large" in result.stderr
+
+
+def test_verbose_text_escapes_control_and_bidi_characters_from_the_document(
+    tmp_path: Path,
+) -> None:
+    name = "Lab31mRED ‮evil"
+    path = tmp_path / "c.json"
+    path.write_bytes(json_bytes(
+        minimal_certificate_data(issuer={"name": name, "address": {"countryCode": "CN"}})
+    ))  # fmt: skip
+    result = run_cli("validate", str(path), "-v")
+    assert "" not in result.stdout.decode() and "‮" not in result.stdout.decode()
+    assert rb"Lab\x9b31mRED \u202eevil" in result.stdout

@@ -68,7 +68,9 @@ class _Style:
         return click.style(text, **kw) if self.on else text
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 controls, and the bidirectional formatting characters that can make a
+# name display as another (U+202E shows a name ending "fdp.exe" as ending "exe.pdf")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _unicode(text: str) -> str:
@@ -398,8 +400,8 @@ def convert(
 
     from inspectx._io import discard_staged, remove_stale_temporaries
     from inspectx.batch import iter_inputs
-    from inspectx.batch.jobs import ConvertJob, Outcome
-    from inspectx.errors import InspectxError, OutputError
+    from inspectx.batch.jobs import ConvertJob
+    from inspectx.errors import InspectxError
 
     batch = _is_batch(inputs)
     if output and output_dir:
@@ -417,7 +419,6 @@ def convert(
     items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
 
     err_style = _Style(sys.stderr)
-    planned: set[str] = set()
     if output_dir:
         try:
             os.makedirs(output_dir, exist_ok=True)
@@ -429,53 +430,20 @@ def convert(
         if resume:
             remove_stale_temporaries(output_dir)
     single_output = output if output and output != "-" else None
-    guard = _InputGuard(inputs)
-
-    real_dirs: dict[str, str] = {}  # each output folder's real path, looked up once
-
-    def check_destination(destination: str) -> None:
-        folder, name = os.path.split(destination)
-        if folder not in real_dirs:
-            real_dirs[folder] = os.path.realpath(folder or ".")
-        key = os.path.join(real_dirs[folder], name)
-        if key in planned:
-            raise OutputError(
-                "output.collision",
-                f"two inputs would both be written to {destination}",
-                hint="convert them into separate output directories",
-            )
-        planned.add(key)
-        if not os.path.lexists(destination):
-            return
-        guard.ensure_not_an_input(destination)
-        if not force:
-            raise OutputError(
-                "output.exists",
-                f"{destination} already exists",
-                hint="give --force to replace it, or choose another output",
-            )
-
-    def check_destination_key(destination: str) -> None:
-        folder, name = os.path.split(destination)
-        planned.add(os.path.join(real_dirs.setdefault(folder, os.path.realpath(folder)), name))
+    destinations = _Destinations(inputs, force=force)
 
     def done(item: InputFile) -> Outcome | None:
         """Settled before any work: a single output that cannot be written, or (--resume)
         an output already there."""
         if single_output:
             try:
-                check_destination(single_output)
+                destinations.check(single_output)
             except InspectxError as exc:
-                return Outcome(exit_code=_exit_code_for(exc),
-                               entry={"source": item.name, "error": exc.as_dict()})  # fmt: skip
-        if resume and output_dir:
-            suffixes = [_SUFFIX[target]] if target else ["xml", "json"]
-            for suffix in suffixes:
-                destination = _output_path(item, output_dir, suffix)
-                if os.path.isfile(destination):
-                    check_destination_key(destination)
-                    return Outcome(exit_code=EXIT_OK, entry={"source": item.name,
-                                   "skipped": True, "output": destination})  # fmt: skip
+                return _failed(item, exc)
+        if resume and output_dir and item.error is None:
+            suffix = _resume_suffix(item, max_bytes, target and _SUFFIX[target], convert=True)
+            if suffix is not None:
+                return destinations.resumed(item, _output_path(item, output_dir, suffix))
         return None
 
     job = ConvertJob(target=target, strict=strict, extension=not no_extension,
@@ -499,7 +467,7 @@ def convert(
                         # named by what was written: the input format comes from content
                         suffix = _SUFFIX[outcome.entry["to"]]
                         destination = _in_output_dir(item, output_dir, suffix, made_dirs)
-                        check_destination(destination)
+                        destinations.check(destination)
                     _put_output(outcome, destination, force)
                 except InspectxError as exc:
                     if outcome.staged:
@@ -652,6 +620,84 @@ class _InputGuard:
                 f"the output {output} is the input {path}",
                 hint="choose another output path; inspectx never overwrites its input",
             )
+
+
+class _Destinations:
+    """Where a batch writes: each output claimed by one input only (``output.collision``),
+    never an input, and (without ``force``) never a file already there."""
+
+    def __init__(self, inputs: Sequence[str], *, force: bool) -> None:
+        self._guard = _InputGuard(inputs)
+        self._force = force
+        self._claimed: set[str] = set()
+        self._real_dirs: dict[str, str] = {}  # each output folder's real path, looked up once
+
+    def claim(self, destination: str) -> None:
+        from inspectx.errors import OutputError
+
+        folder, name = os.path.split(destination)
+        if folder not in self._real_dirs:
+            self._real_dirs[folder] = os.path.realpath(folder or ".")
+        key = os.path.join(self._real_dirs[folder], name)
+        if key in self._claimed:
+            raise OutputError(
+                "output.collision",
+                f"two inputs would both be written to {destination}",
+                hint="give them different names, or write them into separate output directories",
+            )
+        self._claimed.add(key)
+
+    def check(self, destination: str) -> None:
+        """Claim ``destination`` for an output about to be written there."""
+        from inspectx.errors import OutputError
+
+        self.claim(destination)
+        if not os.path.lexists(destination):
+            return
+        self._guard.ensure_not_an_input(destination)
+        if not self._force:
+            raise OutputError(
+                "output.exists",
+                f"{destination} already exists",
+                hint="give --force to replace it, or choose another output",
+            )
+
+    def resumed(self, item: InputFile, destination: str) -> Outcome | None:
+        """With --resume: the outcome of an input whose output is already there (outputs
+        appear only complete), claimed so that no other input can take it; None when
+        the input is still to do."""
+        from inspectx.batch.jobs import Outcome
+        from inspectx.errors import InspectxError
+
+        if not os.path.isfile(destination):
+            return None
+        try:
+            self.claim(destination)
+        except InspectxError as exc:
+            return _failed(item, exc)
+        skipped = {"source": item.name, "skipped": True, "output": destination}
+        return Outcome(exit_code=EXIT_OK, entry=skipped)
+
+
+def _resume_suffix(item: InputFile, max_bytes: int, fixed: str | None, convert: bool) -> str | None:
+    """The suffix the output of ``item`` will have: ``fixed`` (--to, --xmldsig), else what
+    its content implies (a conversion goes to the default target of the format read, a
+    signature keeps the format); None when the input cannot be read (the job reports it)."""
+    if fixed:
+        return fixed
+    from inspectx._io import read_input
+    from inspectx.errors import InspectxError
+    from inspectx.formats.certificate import detect_format
+
+    try:
+        data = read_input(item, max_bytes)
+        if not convert:
+            return detect_format(data)
+        from inspectx.validation.interchange import default_target, sniff_format
+
+        return _SUFFIX[default_target(sniff_format(data))]
+    except InspectxError:
+        return None
 
 
 def _output_path(item: InputFile, output_dir: str, suffix: str) -> str:
@@ -888,10 +934,10 @@ def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) 
         err = entry["error"]
         click.echo(f"  {err['code']}: {_safe_name(err['message'])}")
         if err.get("hint"):
-            click.echo(f"    hint: {err['hint']}")
+            click.echo(f"    hint: {_safe_name(err['hint'])}")
         return
     if verbose and "summary" in entry:
-        click.echo(f"  {entry['summary']}")
+        click.echo(f"  {_safe_name(entry['summary'])}")
     if verbose:
         for check in entry.get("checks", []):
             click.echo(f"  check {check['id']:<28} {check['status']}")
@@ -1109,7 +1155,7 @@ def sign(
 
     from inspectx._io import InputFile, discard_staged, read_input, remove_stale_temporaries
     from inspectx.batch import iter_inputs
-    from inspectx.batch.jobs import Outcome, SignJob
+    from inspectx.batch.jobs import SignJob
     from inspectx.errors import InspectxError
     from inspectx.proofs import keys
     from inspectx.proofs.multibase import did_key_verification_method
@@ -1119,6 +1165,8 @@ def sign(
         raise click.UsageError("several inputs need --output-dir")
     if output and output_dir:
         raise click.UsageError("give either -o or --output-dir, not both")
+    if output_dir and "-" in inputs:
+        raise click.UsageError("standard input (-) cannot be written to --output-dir; use -o")
     if resume and not output_dir:
         raise click.UsageError("--resume needs --output-dir")
     if resume and force:
@@ -1159,18 +1207,16 @@ def sign(
                   created=datetime.now(UTC).replace(microsecond=0), certificate=certificate,
                   xmldsig=xmldsig, xades=xades, target=target, max_bytes=max_bytes,
                   debug=_debug(), stage_dir=output_dir, owner=os.getpid())  # fmt: skip
-    guard = _InputGuard(inputs)
+    destinations = _Destinations(inputs, force=force)
 
     def done(item: InputFile) -> Outcome | None:
-        if not (resume and output_dir):
+        """Settled before any work (--resume): an output already there."""
+        if not (resume and output_dir) or item.error is not None:
             return None
-        suffixes = ["xml"] if xmldsig else [target] if target else ["json", "xml"]
-        for suffix in suffixes:
-            destination = _output_path(item, output_dir, suffix)
-            if os.path.isfile(destination):
-                return Outcome(exit_code=EXIT_OK, entry={"source": item.name, "skipped": True,
-                                                         "output": destination})  # fmt: skip
-        return None
+        suffix = _resume_suffix(item, max_bytes, "xml" if xmldsig else target, convert=False)
+        if suffix is None:
+            return None
+        return destinations.resumed(item, _output_path(item, output_dir, suffix))
 
     err_style = _Style(sys.stderr)
     to_files = bool(output_dir or (output and output != "-"))
@@ -1188,7 +1234,7 @@ def sign(
                         fmt = outcome.entry["format"]
                         destination = _in_output_dir(item, output_dir, fmt, made_dirs)
                     if destination is not None:
-                        guard.ensure_not_an_input(destination)
+                        destinations.check(destination)
                     _put_output(outcome, destination, force)
                 except InspectxError as exc:
                     if outcome.staged:

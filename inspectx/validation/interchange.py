@@ -24,7 +24,7 @@ from inspectx.model import Certificate
 from inspectx.validation.pipeline import check_output_size, convert_bytes, read_certificate, render
 from inspectx.validation.schema import SchemaValidators
 
-__all__ = ["DocumentFormat", "Interchanged", "interchange", "sniff_format"]
+__all__ = ["DocumentFormat", "Interchanged", "default_target", "interchange", "sniff_format"]
 
 DocumentFormat = Literal["json", "xml", "sps", "untp-dcc"]
 _NARROW: frozenset[str] = frozenset({"sps", "untp-dcc"})
@@ -67,6 +67,12 @@ def sniff_format(data: bytes, limits: Limits = DEFAULT_LIMITS) -> DocumentFormat
     return "untp-dcc" if is_untp_dcc(document) else "json"
 
 
+def default_target(source: DocumentFormat) -> DocumentFormat:
+    """What a conversion writes when not told: the other inspectx form for an inspectx
+    document, inspectx JSON for a foreign one."""
+    return "json" if source != "json" else "xml"
+
+
 def interchange(
     data: bytes,
     to: DocumentFormat | None = None,
@@ -87,14 +93,14 @@ def interchange(
     """
     source = sniff_format(data, limits)
     if source in ("json", "xml") and to in (None, "json", "xml"):
-        target: DocumentFormat = to or ("xml" if source == "json" else "json")
+        target: DocumentFormat = to or default_target(source)
         _, out = convert_bytes(data, target, limits=limits, validators=validators)  # type: ignore[arg-type]
         losses: list[Loss] = []
     else:
         cert, losses = _read(data, source, limits, validators)
         if strict:
             require_lossless(losses, f"inspectx (from {source})")
-        target = to or "json"
+        target = to or default_target(source)
         if target == "sps":
             from inspectx.formats.sps import export_sps
 
