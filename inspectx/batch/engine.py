@@ -40,17 +40,25 @@ def default_jobs() -> int:
 _WORKER_WORK: list[Callable[[Any], Any]] = []
 
 
-def _install(work: Callable[[Any], Any]) -> None:
+def _install(work: Callable[[Any], Any], parent: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
-    _die_with_parent()
+    _die_with_parent(parent)
     _WORKER_WORK[:] = [work]
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the process that started it dies (``kill -9``
-    of the command): a worker never outlives its batch, waiting forever for work."""
+def _orphaned(parent: int) -> bool:
+    """Whether the process that started this worker (process id ``parent``) is gone: this
+    process's parent is another one now (a reaper). Not "the parent is process 1": in a
+    container the command itself may be process 1."""
+    return os.getppid() != parent
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when the process that started it (``parent``) dies
+    (``kill -9`` of the command): a worker never outlives its batch, waiting forever
+    for work."""
     import signal
     import sys
 
@@ -63,7 +71,7 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
     except (OSError, AttributeError):
         return
-    if os.getppid() == 1:  # the parent died before the request was made
+    if _orphaned(parent):  # the parent died before the request was made
         os._exit(1)
 
 
@@ -128,7 +136,7 @@ def _pool(jobs: int, work: Callable[[Any], Any]) -> Any:
     # fork: workers start in milliseconds and inherit ``work`` with everything it holds
     context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_install, initargs=(work,)
+        max_workers=jobs, mp_context=context, initializer=_install, initargs=(work, os.getpid())
     )
 
 
