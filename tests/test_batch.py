@@ -745,3 +745,17 @@ def test_verbose_text_escapes_control_and_bidi_characters_from_the_document(
     result = run_cli("validate", str(path), "-v")
     assert "" not in result.stdout.decode() and "‮" not in result.stdout.decode()
     assert rb"Lab\x9b31mRED \u202eevil" in result.stdout
+
+
+def test_an_input_too_large_to_verify_is_invalid_as_in_validate(tmp_path: Path) -> None:
+    from tests.conftest import FIXTURES
+
+    trust = FIXTURES / "trust"
+    result = run_cli("verify", str(trust / "signed" / "valid.json"), "--trust",
+                     str(trust / "demo.trustlist.json"), "--operator-key",
+                     str(trust / "keys" / "operator.pub.pem"), "--max-bytes", "100",
+                     "--format", "json")  # fmt: skip
+    assert result.returncode == 1
+    [document] = json.loads(result.stdout)["documents"]
+    assert document["verdict"] == "INVALID"
+    assert document["checks"][0]["status"] == "failed"

@@ -106,6 +106,17 @@ def exit_code_for(exc: InspectxError) -> int:
     return EXIT_INVALID
 
 
+def _unread(item: InputFile, exc: InspectxError) -> Outcome:
+    """The outcome of a verification whose input was refused before its steps ran: ERROR
+    when it could not be read, INVALID (step 1 failed) when it was refused as hostile
+    or malformed (too large, a bomb in an archive), as ``validate`` reports it."""
+    entry = {"source": item.name, "error": exc.as_dict()}
+    if exit_code_for(exc) == EXIT_OPERATIONAL:
+        return Outcome(exit_code=EXIT_OPERATIONAL, entry={**entry, "verdict": "ERROR"})
+    checks = key_file_checks(1, "failed", exc)
+    return Outcome(exit_code=EXIT_INVALID, entry={**entry, "verdict": "INVALID", **checks})
+
+
 def _internal(item: InputFile, exc: Exception) -> Outcome:
     error = {
         "code": "internal.error",
@@ -501,9 +512,7 @@ class VerifyTrustJob:
         try:
             data = read_input(item, self.max_bytes)
         except InspectxError as exc:
-            return Outcome(exit_code=EXIT_OPERATIONAL,
-                           entry={"source": item.name, "verdict": "ERROR",
-                                  "error": exc.as_dict()})  # fmt: skip
+            return _unread(item, exc)
         report = verify_admissible(data, trust=self.trust, at=self.at,
                                    max_trust_age=self.max_trust_age,
                                    limits=_limits(self.max_bytes))  # fmt: skip
@@ -566,9 +575,7 @@ class DeliveryVerifyJob:
                 presentations=self.presentations, at=self.at, **extra,
             )  # fmt: skip
         except InspectxError as exc:
-            return Outcome(exit_code=EXIT_OPERATIONAL,
-                           entry={"source": item.name, "verdict": "ERROR",
-                                  "error": exc.as_dict()})  # fmt: skip
+            return _unread(item, exc)
         entry = {
             "source": item.name,
             "verdict": report.verdict.value,
