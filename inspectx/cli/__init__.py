@@ -881,18 +881,6 @@ _MARKS = {
 }
 
 
-def _step_checks(checks: Sequence[Any], layer: str) -> dict[str, Any]:
-    from inspectx.batch.jobs import step_checks
-
-    return step_checks(checks, layer)
-
-
-def _document_summary(cert: Any) -> dict[str, str] | None:
-    from inspectx.batch.jobs import document_summary
-
-    return document_summary(cert)
-
-
 def _verification_report(
     documents: list[dict[str, Any]], codes: Sequence[int], trust: dict[str, Any] | None = None
 ) -> dict[str, Any]:
