@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,82 @@ def test_a_parallel_batch_works_when_inspectx_is_process_1() -> None:
     assert "internal.error" not in run.stdout.decode()
     assert run.returncode in (0, 3), run.stderr  # whatever the fixtures' findings, no 70
     assert lines[-1]["summary"]["total"] == len(list(CERTIFICATES.glob("*.*")))
+
+
+# --- 2. a worker that dies in a batch that then completes ------------------------------------
+
+
+class _StagingCrasher:
+    """Stages ``x`` in a temporary file under ``stage_dir`` (as convert does), logging each
+    run; input 0 stages its file, waits for the other worker to finish the inputs after
+    it, then kills its worker process."""
+
+    def __init__(self, stage_dir: Path, log: Path) -> None:
+        self.stage_dir = str(stage_dir)
+        self.owner = os.getpid()
+        self.log = str(log)
+
+    def __call__(self, x: int) -> str:
+        from inspectx._io import stage_output
+
+        fd = os.open(self.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        os.write(fd, f"{x}\n".encode())
+        os.close(fd)
+        staged = stage_output(self.stage_dir, str(x).encode(), owner=self.owner)
+        if x == 0:
+            time.sleep(1.0)  # the other worker finishes inputs 1..7 meanwhile
+            os.kill(os.getpid(), signal.SIGKILL)
+        return staged
+
+    def crashed(self, x: int) -> str:
+        return ""
+
+
+def test_a_worker_crash_reruns_no_finished_input_and_leaves_no_temporaries(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    log = tmp_path / "runs.log"
+    work = _StagingCrasher(out, log)
+    seen = []
+    for x, staged in engine.run_ordered(work, range(12), jobs=2, chunk_size=1, window=8):
+        seen.append(x)
+        if staged:  # the caller puts each staged output in place before the next
+            os.replace(staged, out / f"{x}.txt")
+    assert seen == list(range(12))
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{x}.txt" for x in range(1, 12))
+    runs = [int(line) for line in log.read_text().split()]
+    assert [runs.count(x) for x in range(1, 8)] == [1] * 7  # done before the crash: kept
+    assert _temporaries(out) == []
+
+
+def test_a_worker_killed_during_a_convert_batch_leaves_no_temporaries(tmp_path: Path) -> None:
+    source = _corpus(tmp_path / "in", 600)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        _inspectx("convert", str(source), "--output-dir", str(out), "-j", "2", "--format", "jsonl"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (out.is_dir() and len(os.listdir(out)) >= 60):
+            assert time.monotonic() < deadline, "the batch did not start"
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.01)
+        children = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True, timeout=10
+        ).stdout.split()
+        if not children:
+            pytest.skip("the batch ended before a worker could be killed")
+        os.kill(int(children[0]), signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    summary = json.loads(stdout.splitlines()[-1])["summary"]
+    assert summary["total"] == 600, stderr
+    outputs = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert len(outputs) == summary["converted"]
+    assert _temporaries(out) == []

@@ -108,7 +108,12 @@ def run_ordered(
     raises ends the batch (it propagates here, and the pool is shut down). If a worker
     process dies (a crash in a native library, the OOM killer), the inputs in flight
     are run again one by one, and the one that kills its worker again gets
-    ``work.crashed(item)`` as its result; without that method the batch ends.
+    ``work.crashed(item)`` as its result; without that method the batch ends. Chunks
+    finished before the crash are not run again. A job that stages outputs in files
+    (``work.stage_dir``, named for process ``work.owner``, see
+    :func:`inspectx._io.stage_output`) gets what a dead worker left there removed when
+    the batch ends: the caller must have put every staged output it was handed in place
+    (or discarded it) before asking for the next result.
     """
     prepare = getattr(work, "prepare", None)
     if callable(prepare):
@@ -153,6 +158,30 @@ def _isolated(work: Callable[[In], Out], item: In, crashed: Callable[[In], Out])
         single.shutdown(wait=True)
 
 
+def _finished(outcome: Any) -> list[Any] | None:
+    """The results of a chunk: already known (a list), or its future's when it finished
+    without an error; ``None`` when it must run (again)."""
+    if isinstance(outcome, list):
+        return outcome
+    if outcome.done() and not outcome.cancelled() and outcome.exception() is None:
+        return outcome.result()  # type: ignore[no-any-return]
+    return None
+
+
+def _remove_leftovers(work: Any) -> None:
+    """After a batch in which a worker died: remove the temporary files the job staged
+    under its ``stage_dir`` (named for process ``owner``) that are still there. The worker
+    that died may have been writing one; every output handed on has been put in place
+    by now (the caller takes each result before it asks for the next)."""
+    stage_dir = getattr(work, "stage_dir", None)
+    if not stage_dir:
+        return
+    from inspectx._io import remove_temporaries_of
+
+    owner = getattr(work, "owner", None)
+    remove_temporaries_of(stage_dir, owner if owner is not None else os.getpid())
+
+
 def _run_pool(
     work: Callable[[In], Out],
     items: Iterable[In],
@@ -167,6 +196,7 @@ def _run_pool(
     pending: deque[tuple[list[In], Any]] = deque()
     source = iter(items)
     exhausted = False
+    worker_died = False
     pool = _pool(jobs, work)
     try:
         while True:
@@ -190,7 +220,7 @@ def _run_pool(
                 if chunk:
                     pending.append((chunk, pool.submit(_run_chunk, chunk)))
             if not pending:
-                return
+                break
             chunk_items, outcome = pending.popleft()
             if isinstance(outcome, list):
                 results = outcome
@@ -204,13 +234,17 @@ def _run_pool(
                     # a worker died (a crash in a native library, the OOM killer): find the
                     # input that did it, one at a time, and go on with a new pool
                     pool.shutdown(wait=True, cancel_futures=True)
+                    worker_died = True
                     results = [_isolated(work, item, crashed) for item in chunk_items]
                     pool = _pool(jobs, work)
+                    # the chunks that were done before the crash keep their results (run
+                    # again, they would stage their outputs twice); the others run again
                     pending = deque(
-                        (c, o if isinstance(o, list) else pool.submit(_run_chunk, c))
-                        for c, o in pending
+                        (c, _finished(o) or pool.submit(_run_chunk, c)) for c, o in pending
                     )
             yield from zip(chunk_items, results, strict=True)
+        if worker_died:
+            _remove_leftovers(work)
     finally:
         for _items, outcome in pending:
             if not isinstance(outcome, list):
