@@ -14,12 +14,13 @@ reports in the caller gives the same bytes with one job or many.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["default_jobs", "run_ordered"]
+__all__ = ["Terminated", "default_jobs", "run_ordered"]
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -40,10 +41,55 @@ def default_jobs() -> int:
 _WORKER_WORK: list[Callable[[Any], Any]] = []
 
 
+# the signals that stop a batch the way Ctrl-C does (timeout, docker stop and systemd send
+# SIGTERM; a closed terminal, SIGHUP)
+_STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during a batch: raised like Ctrl-C's KeyboardInterrupt (so the
+    batch stops through the same clean-up), with the exit code of that signal."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+def _raise_terminated(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _stopping_on_signals() -> Iterator[None]:
+    """While a batch runs: SIGTERM and SIGHUP raise :class:`Terminated` (where they would
+    kill the process outright: a handler of the program's own, or a signal ignored, as
+    under ``nohup``, is left alone); the previous handlers are back afterwards."""
+    import signal
+    import threading
+
+    installed: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in _STOP_SIGNALS:
+            signum = getattr(signal, name, None)
+            if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
+                installed[signum] = signal.signal(signum, _raise_terminated)
+    try:
+        yield
+    finally:
+        for signum, previous in installed.items():
+            signal.signal(signum, previous)
+
+
 def _install(work: Callable[[Any], Any], parent: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
+    for name in _STOP_SIGNALS:  # not the parent's handlers (inherited through fork): just die
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _die_with_parent(parent)
     _WORKER_WORK[:] = [work]
 
@@ -114,18 +160,23 @@ def run_ordered(
     :func:`inspectx._io.stage_output`) gets what a dead worker left there removed when
     the batch ends: the caller must have put every staged output it was handed in place
     (or discarded it) before asking for the next result.
+
+    Until the iteration ends (or is closed), SIGTERM and SIGHUP raise
+    :class:`Terminated` (a ``KeyboardInterrupt`` carrying the exit code 128 + the
+    signal), so that the caller cleans up as after Ctrl-C.
     """
-    prepare = getattr(work, "prepare", None)
-    if callable(prepare):
-        prepare()  # once, here: forked workers inherit what it built
-    if jobs > 1 and not _can_fork():
-        jobs = 1  # the jobs hold keys and trust snapshots, which cannot be pickled
-    if jobs <= 1:
-        for item in items:
-            known = done(item) if done is not None else None
-            yield item, known if known is not None else work(item)
-        return
-    yield from _run_pool(work, items, jobs, max(1, chunk_size), window or 2 * jobs, done)
+    with _stopping_on_signals():
+        prepare = getattr(work, "prepare", None)
+        if callable(prepare):
+            prepare()  # once, here: forked workers inherit what it built
+        if jobs > 1 and not _can_fork():
+            jobs = 1  # the jobs hold keys and trust snapshots, which cannot be pickled
+        if jobs <= 1:
+            for item in items:
+                known = done(item) if done is not None else None
+                yield item, known if known is not None else work(item)
+            return
+        yield from _run_pool(work, items, jobs, max(1, chunk_size), window or 2 * jobs, done)
 
 
 def _can_fork() -> bool:
