@@ -10,9 +10,11 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -259,3 +261,85 @@ def test_sigterm_or_sighup_during_a_batch_exits_128_plus_the_signal(
     signum = getattr(signal, name)
     returncode, _out, stderr, _alive = _signal_during_convert(tmp_path, signum)
     assert returncode == 128 + signum, stderr
+
+
+# --- 4. ZIP limits ---------------------------------------------------------------------------
+
+
+def _zip_errors(archive: Path, **limits: int) -> list[tuple[str, str | None]]:
+    from inspectx.batch.inputs import ArchiveLimits, iter_inputs
+
+    items = iter_inputs([str(archive)], max_bytes=10 * 1024 * 1024, limits=ArchiveLimits(**limits))
+    return [(item.member or "", item.error[0] if item.error else None) for item in items]
+
+
+def test_a_zip_member_under_1_mib_that_expands_hugely_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.json", _certificate(1))
+        zf.writestr("spaces.json", b" " * (512 * 1024))  # ~1000 times
+        zf.writestr("noise.bin", os.urandom(64 * 1024))  # keeps the archive's ratio low
+    assert _zip_errors(archive) == [("a.json", None), ("spaces.json", "input.archive-bomb")]
+
+
+def test_a_zip_of_many_members_that_expand_together_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(200):  # each under the per-member floor, 12 MiB together
+            zf.writestr(f"m{i:03d}.json", b" " * (60 * 1024))
+    opened = []
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: opened.append(a))
+    assert _zip_errors(archive) == [("", "input.archive-bomb")]
+    assert opened == []
+
+
+def test_the_default_total_of_a_zip_is_at_most_1_gib() -> None:
+    from inspectx.batch.inputs import ArchiveLimits
+
+    assert ArchiveLimits().max_total_bytes <= 1024**3
+
+
+def _many_entries(path: Path, n: int) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for i in range(n):
+            zf.writestr(f"e{i:03d}.json", b"{}")
+    return path
+
+
+def _refuse_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("zipfile parsed the central directory")
+
+    monkeypatch.setattr(zipfile, "ZipFile", parse)
+
+
+def _set_end_record_count(path: Path, count: int) -> None:
+    data = bytearray(path.read_bytes())
+    at = data.rfind(b"PK\x05\x06")
+    data[at + 8 : at + 12] = struct.pack("<2H", count, count)
+    path.write_bytes(bytes(data))
+
+
+def test_a_zip_with_too_many_entries_is_refused_before_zipfile_parses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = _many_entries(tmp_path / "many.zip", 30)
+    liar = _many_entries(tmp_path / "liar.zip", 30)
+    _set_end_record_count(liar, 1)  # the count recorded says 1: the directory holds 30
+    _refuse_parsing(monkeypatch)
+    assert _zip_errors(archive, max_members=10) == [("", "input.archive-too-many")]
+    assert _zip_errors(liar, max_members=10) == [("", "input.archive-too-many")]
+
+
+def test_a_zip64_entry_count_is_read_before_zipfile_parses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 5)  # zipfile writes ZIP64 end records
+    archive = _many_entries(tmp_path / "z64.zip", 30)
+    _set_end_record_count(archive, 0xFFFF)  # as for 65,535 entries or more: see ZIP64
+    monkeypatch.undo()
+    assert len(_zip_errors(archive, max_members=100)) == 30  # a good ZIP64 archive reads
+    _refuse_parsing(monkeypatch)
+    assert _zip_errors(archive, max_members=10) == [("", "input.archive-too-many")]
