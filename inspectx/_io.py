@@ -71,33 +71,77 @@ class InputFile:
         return f"{self.path}!/{self.member}"
 
 
-def expand_inputs(args: Iterable[str]) -> Iterator[InputFile]:
+def expand_inputs(
+    args: Iterable[str],
+    *,
+    exclude_dirs: Iterable[str] = (),
+    suffixes: Iterable[str] = DOCUMENT_SUFFIXES,
+) -> Iterator[InputFile]:
     """Yield the files named on the command line, lazily; directories give their
-    ``*.json`` and ``*.xml`` files, recursively, in sorted order (the order of
-    their relative paths compared part by part), listing one folder at a time."""
+    files with one of ``suffixes`` (``*.json`` and ``*.xml``), recursively, in sorted
+    order (the order of their relative paths compared part by part), listing one
+    folder at a time.
+
+    A folder met on the way that is one of ``exclude_dirs`` (the same folder, by
+    device and inode: e.g. the output folder of the batch, created inside an input
+    folder) is skipped. A folder that cannot be listed gives an input carrying the
+    error ``input.unreadable``, so that it is reported, never silently skipped."""
+    excluded = _Folders(exclude_dirs)
+    wanted = frozenset(s.lower() for s in suffixes)
     for arg in args:
         if arg != "-" and os.path.isdir(arg):
-            for relative in _walk(arg, ()):
-                yield InputFile(os.path.join(arg, *relative), os.path.join(*relative))
+            yield from _walk(arg, (), excluded, wanted)
         else:
             yield InputFile(arg, os.path.basename(arg) if arg != "-" else "-")
 
 
-def _walk(base: str, parts: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-    """Relative paths of document files under ``base``, depth first in name order
-    (which is the order of sorting the paths by their parts); symlinked folders
-    are not followed (no loops), symlinked files are."""
+class _Folders:
+    """Folders to skip, told by their (device, inode), each looked up until it exists
+    (an output folder may be made after the walk started)."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self._paths = [p for p in paths if p]
+        self._ids: set[tuple[int, int]] = set()
+
+    def __contains__(self, entry: os.DirEntry[str]) -> bool:
+        if not self._paths and not self._ids:
+            return False
+        for path in list(self._paths):
+            with contextlib.suppress(OSError):
+                st = os.stat(path)
+                self._ids.add((st.st_dev, st.st_ino))
+                self._paths.remove(path)
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) in self._ids
+
+
+def _walk(
+    base: str, parts: tuple[str, ...], excluded: _Folders, suffixes: frozenset[str]
+) -> Iterator[InputFile]:
+    """The document files under ``base``, depth first in name order (which is the
+    order of sorting the paths by their parts); symlinked folders are not followed (no
+    loops), symlinked files are."""
     folder = os.path.join(base, *parts)
     try:
         with os.scandir(folder) as it:
             entries = sorted((e.name, e.is_dir(follow_symlinks=False), e) for e in it)
-    except OSError:
+    except OSError as exc:
+        # named with a trailing separator: no output is ever named after it (--resume)
+        relative = os.path.join(*parts, "") if parts else os.path.join(os.path.basename(base), "")
+        yield InputFile(folder, relative, error=(
+            "input.unreadable", f"cannot list the folder {folder}: {exc.strerror}",
+            "check the folder's permissions; its files were not read"))  # fmt: skip
         return
     for name, is_dir, entry in entries:
         if is_dir:
-            yield from _walk(base, (*parts, name))
-        elif os.path.splitext(name)[1].lower() in DOCUMENT_SUFFIXES and _is_file(entry):
-            yield (*parts, name)
+            if entry not in excluded:
+                yield from _walk(base, (*parts, name), excluded, suffixes)
+        elif os.path.splitext(name)[1].lower() in suffixes and _is_file(entry):
+            relative = os.path.join(*parts, name)
+            yield InputFile(os.path.join(base, relative), relative)
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:

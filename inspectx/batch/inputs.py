@@ -2,7 +2,9 @@
 
 :func:`iter_inputs` expands command-line arguments lazily, in a stable order:
 
-- a folder gives its ``*.json`` and ``*.xml`` files, recursively, sorted;
+- a folder gives its ``*.json`` and ``*.xml`` files, recursively, sorted (a
+  sub-folder that cannot be listed gives an input with the error
+  ``input.unreadable``; the batch's output folder is skipped);
 - a ``*.zip`` file gives its ``*.json`` and ``*.xml`` members in the archive's
   order, named ``archive.zip!/path/member.json``; members are read into memory
   one at a time (never extracted to disk), with limits against ZIP bombs: the
@@ -54,18 +56,28 @@ def is_archive(path: str) -> bool:
 
 
 def iter_inputs(
-    args: Iterable[str], *, max_bytes: int, limits: ArchiveLimits | None = None
+    args: Iterable[str],
+    *,
+    max_bytes: int,
+    limits: ArchiveLimits | None = None,
+    exclude_dirs: Iterable[str] = (),
+    suffixes: Iterable[str] = DOCUMENT_SUFFIXES,
 ) -> Iterator[InputFile]:
-    """Every input the arguments name, lazily, archives opened (see the module docs)."""
+    """Every input the arguments name, lazily, archives opened (see the module docs).
+
+    ``exclude_dirs``: folders never read inside an input folder (give the batch's
+    output folder: outputs are not read back as inputs). ``suffixes``: the names of
+    documents in folders and ZIP archives (default ``.json`` and ``.xml``)."""
     limits = limits or ArchiveLimits()
-    for item in expand_inputs(args):
+    suffixes = frozenset(s.lower() for s in suffixes)
+    for item in expand_inputs(args, exclude_dirs=exclude_dirs, suffixes=suffixes):
         if item.is_stdin:
             # read here, in the calling process: a worker process has no standard input
             yield InputFile(item.path, item.relative, data=sys.stdin.buffer.read(max_bytes + 1))
         elif not is_archive(item.path) or os.path.isdir(item.path):
             yield item
         elif os.path.splitext(item.path)[1].lower() in ZIP_SUFFIXES:
-            yield from _zip_members(item, max_bytes, limits)
+            yield from _zip_members(item, max_bytes, limits, suffixes)
         else:
             yield from _jsonl_lines(item, max_bytes)
 
@@ -113,7 +125,9 @@ def _check_regular(path: str) -> None:
         raise _NotRegular(0, "not a regular file")
 
 
-def _zip_members(item: InputFile, max_bytes: int, limits: ArchiveLimits) -> Iterator[InputFile]:
+def _zip_members(
+    item: InputFile, max_bytes: int, limits: ArchiveLimits, suffixes: frozenset[str]
+) -> Iterator[InputFile]:
     import zipfile
 
     try:
@@ -140,7 +154,7 @@ def _zip_members(item: InputFile, max_bytes: int, limits: ArchiveLimits) -> Iter
         documents = [
             (info, _member_refusal(item, info, max_bytes, limits))
             for info in members
-            if os.path.splitext(info.filename)[1].lower() in DOCUMENT_SUFFIXES
+            if os.path.splitext(info.filename)[1].lower() in suffixes
         ]
         # the archive as a whole: many small members that each pass, but expand together
         declared = sum(info.file_size for info, refusal in documents if refusal is None)
