@@ -454,3 +454,55 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_back(tmp_path: Pat
         assert sorted(p.name for p in out.rglob("*")) == [f"c{i:04d}.xml" for i in range(40)]
         reports.append(run.stdout.replace(str(source).encode(), b"IN"))
     assert reports[0] == reports[1]
+
+
+# --- 7. delivery verify: folders, archives, JSON Lines, --format jsonl ----------------------
+
+DELIVERY = FIXTURES / "delivery"
+
+
+def _delivery_verify(*args: str) -> subprocess.CompletedProcess[bytes]:
+    expected = json.loads((DELIVERY / "EXPECTED.json").read_text("utf-8"))
+    return subprocess.run(
+        _inspectx("delivery", "verify", *args,
+                  "--certificate", str(DELIVERY / expected["certificate"]),
+                  "--trust", str(DELIVERY / expected["trustList"]),
+                  "--operator-key", str(DELIVERY / expected["operatorKey"]),
+                  "--order", f"{expected['platform']}:{expected['order']}",
+                  "--delivery-code", expected["deliveryCode"], "--at", expected["at"]),
+        capture_output=True, env=_env(), timeout=120,
+    )  # fmt: skip
+
+
+def test_delivery_verify_takes_a_folder_and_reports_jsonl(tmp_path: Path) -> None:
+    bundle = (DELIVERY / "delivery-proof.jsonld").read_bytes()
+    folder = tmp_path / "proofs"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.jsonld").write_bytes(bundle)
+    (folder / "sub" / "b.jsonld").write_bytes(bundle)
+    (folder / "broken.json").write_bytes(b"{")
+    run = _delivery_verify(str(folder), "--format", "jsonl", "-j", "2")
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [line.get("source") for line in lines[:-1]] == [
+        str(folder / "a.jsonld"), str(folder / "broken.json"), str(folder / "sub" / "b.jsonld")
+    ]  # fmt: skip
+    assert [line.get("verdict") for line in lines[:-1]] == ["VALID", "INVALID", "VALID"]
+    assert lines[-1]["summary"] == {"total": 3, "valid": 2, "invalid": 1, "indeterminate": 0,
+                                    "error": 0}  # fmt: skip
+    assert lines[-1]["exitCode"] == run.returncode == 1
+
+
+def test_delivery_verify_takes_zip_and_json_lines_archives(tmp_path: Path) -> None:
+    bundle = (DELIVERY / "delivery-proof.jsonld").read_bytes()
+    archive = tmp_path / "proofs.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("p/one.jsonld", bundle)
+        zf.writestr("readme.txt", "not a proof")
+    lines_file = tmp_path / "proofs.jsonl"
+    lines_file.write_bytes(json.dumps(json.loads(bundle)).encode() + b"\n")
+    run = _delivery_verify(str(archive), str(lines_file), "--format", "jsonl")
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [(line.get("source"), line.get("verdict")) for line in lines[:-1]] == [
+        (f"{archive}!/p/one.jsonld", "VALID"), (f"{lines_file}:1", "VALID")
+    ]  # fmt: skip
+    assert run.returncode == 0, run.stderr

@@ -12,25 +12,30 @@ from inspectx.cli import (
     EXIT_CODES_HELP,
     EXIT_OK,
     EXIT_OPERATIONAL,
+    REPORT_SCHEMA,
     _batch_options,
     _clean,
     _debug,
     _entry_error_lines,
     _error_lines,
+    _finish_verification,
+    _first_or_usage_error,
     _format_option,
+    _is_batch,
     _output_options,
     _parse_time,
     _passphrase,
+    _pruned,
     _safe_name,
     _Style,
+    _Tally,
     _trust_snapshot,
-    _verification_report,
     _with_passphrase,
-    _worst,
     main,
 )
 
 _MAX_BUNDLE_BYTES = 256 * 1024 * 1024  # DELIVERY_LIMITS.max_bytes (not imported at start-up)
+_BUNDLE_SUFFIXES = (".jsonld", ".json", ".xml")  # the proofs in a folder or a ZIP archive
 
 
 def _fail(name: str, exc: Any) -> None:
@@ -330,7 +335,10 @@ def _parse_skew(text: str) -> Any:
     help="Where trust snapshots are kept (with a --trust URL).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show every step, not only failures.")
-@_format_option("text", "json")
+@_format_option(
+    "text", "json", "jsonl",
+    help="text for people; json (one object) or jsonl (a line per proof, then a summary).",
+)  # fmt: skip
 @_batch_options
 def delivery_verify(
     bundles: tuple[str, ...],
@@ -352,14 +360,16 @@ def delivery_verify(
     1 event ids, 2 links, 3 signatures and roles, 4 custody, 5 goods and seals,
     6 times, 7 certificate and order, 8 acknowledgement. VALID, INVALID or
     INDETERMINATE as for certificates; no network unless --trust is a URL whose
-    snapshot must be read. Several proofs are verified on every core (--jobs), the
-    results in the order given; with --presentation-log, one at a time, in that order.
+    snapshot must be read. A BUNDLE may be a folder (its .jsonld, .json and .xml
+    files), a ZIP archive or a JSON Lines file (a proof per line), as for verify.
+    Several proofs are verified on every core (--jobs), the results in the order
+    given; with --presentation-log, one at a time, in that order.
     """
     import json
     from pathlib import Path
 
     from inspectx._io import InputFile, read_input
-    from inspectx.batch import default_jobs, run_ordered
+    from inspectx.batch import default_jobs, iter_inputs, run_ordered
     from inspectx.batch.jobs import DeliveryVerifyJob
     from inspectx.delivery.verify import FilePresentationLog
     from inspectx.errors import InspectxError
@@ -386,13 +396,29 @@ def delivery_verify(
         presentations=log, at=at, skew=skew_delta, max_bytes=_MAX_BUNDLE_BYTES, debug=_debug(),
     )  # fmt: skip
     style = _Style(sys.stdout)
-    codes, results = [], []
+    results = []
+    batch = _is_batch(bundles)
     # a presentation log remembers proofs in the order they come: then one process
-    workers = 1 if log is not None or len(bundles) < 2 else (jobs or default_jobs())
-    items = (InputFile(name, name) for name in bundles)
+    workers = 1 if log is not None or not batch else (jobs or default_jobs())
+    items = _first_or_usage_error(
+        iter_inputs(bundles, max_bytes=_MAX_BUNDLE_BYTES, suffixes=_BUNDLE_SUFFIXES)
+    )
+    trust_list = snapshot.trust_list
+    trust_info = {
+        "id": trust_list.id,
+        "sequenceNumber": trust_list.sequence_number,
+        "source": snapshot.source,
+        "origin": snapshot.origin,
+    }
+    tally = _Tally(show=batch and out_format == "text")
     for item, outcome in run_ordered(job, items, jobs=workers):
         name = item.name
-        codes.append(outcome.exit_code)
+        tally.wipe()
+        tally.add(outcome.entry["verdict"], outcome.exit_code)
+        if out_format == "jsonl":
+            click.echo(json.dumps(_clean(_pruned({"schema": REPORT_SCHEMA, **outcome.entry})),
+                                  ensure_ascii=False))  # fmt: skip
+            continue
         if "error" in outcome.entry:
             results.append(outcome.entry)
             if out_format == "text":
@@ -423,20 +449,11 @@ def delivery_verify(
                 click.echo(f"  {c['step']} {c['name']:<21} {c['status']}{code}{message}")
                 if c["hint"] and failing:
                     click.echo(f"      hint: {_safe_name(c['hint'])}")
-    exit_code = _worst(codes)
-    trust_list = snapshot.trust_list
-    if out_format == "json":
-        trust_info = {
-            "id": trust_list.id,
-            "sequenceNumber": trust_list.sequence_number,
-            "source": snapshot.source,
-            "origin": snapshot.origin,
-        }
-        report_json = _verification_report(results, codes, trust_info)
-        click.echo(json.dumps(report_json, indent=2, ensure_ascii=False))
-    else:
+    tally.wipe()
+    _finish_verification(tally, results, out_format, trust_info)
+    if out_format == "text":
         click.echo(f"trust list {trust_list.id} #{trust_list.sequence_number} ({snapshot.origin})")
-    sys.exit(exit_code)
+    sys.exit(tally.exit_code)
 
 
 @delivery.command("export", epilog=EXIT_CODES_HELP)
