@@ -43,7 +43,8 @@ Exit codes:
       and --force was not given, an output could not be written (a full
       disk stops a batch: free space, then run it again with --resume)
   70  internal error (a bug): please report it; --debug shows the traceback
-  130 interrupted (Ctrl-C); a batch with --output-dir resumes with --resume"""
+  130 interrupted (Ctrl-C; a batch stopped by SIGTERM gives 143, by SIGHUP
+      129); a batch with --output-dir resumes with --resume"""
 
 
 def _worst(codes: Sequence[int]) -> int:
@@ -120,9 +121,9 @@ class _Group(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(EXIT_OPERATIONAL)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP during a batch
+            click.echo(f"interrupted ({exc})" if str(exc) else "interrupted", err=True)
+            sys.exit(getattr(exc, "exit_code", 130))
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -416,7 +417,10 @@ def convert(
         raise click.UsageError("--resume needs --output-dir")
     if resume and force:
         raise click.UsageError("give either --resume (keep outputs) or --force (replace them)")
-    items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
+    outside = [output_dir] if output_dir else []  # its outputs are not inputs
+    items = _first_or_usage_error(
+        iter_inputs(inputs, max_bytes=max_bytes, exclude_dirs=outside)
+    )
 
     err_style = _Style(sys.stderr)
     if output_dir:
@@ -1188,7 +1192,10 @@ def sign(
         for line in _error_lines(key_path, exc, _Style(sys.stderr)):
             click.echo(line, err=True)
         sys.exit(EXIT_OPERATIONAL)
-    items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
+    outside = [output_dir] if output_dir else []  # its outputs are not inputs
+    items = _first_or_usage_error(
+        iter_inputs(inputs, max_bytes=max_bytes, exclude_dirs=outside)
+    )
     if output_dir and resume:
         remove_stale_temporaries(output_dir)
     job = SignJob(private_key=key, verification_method=method,
