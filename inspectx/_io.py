@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -268,20 +268,24 @@ def stage_output(
     :func:`remove_stale_temporaries` can tell a dead writer's files. On any error
     nothing is left behind (:class:`NoSpace` for a full disk).
     """
-    try:
-        fd, tmp = tempfile.mkstemp(
-            dir=directory,
-            prefix=temporary_name_prefix(owner if owner is not None else os.getpid()),
-            suffix=TEMP_SUFFIX,
-        )
-    except OSError as exc:
-        raise _write_error(exc, f"cannot write in {directory}") from None
+    prefix = temporary_name_prefix(owner if owner is not None else os.getpid())
+    # created with its final mode, which the kernel narrows by the umask: reading the
+    # umask would mean setting it, a race with the batch's other writer threads
+    mode = 0o600 if private else 0o644
+    while True:
+        tmp = os.path.join(directory, f"{prefix}{secrets.token_hex(8)}{TEMP_SUFFIX}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            break
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise _write_error(exc, f"cannot write in {directory}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600 if private else 0o644 & ~_umask())
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -386,7 +390,3 @@ def _process_runs(pid: int) -> bool:
     return True
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -759,3 +759,22 @@ def test_an_input_too_large_to_verify_is_invalid_as_in_validate(tmp_path: Path) 
     [document] = json.loads(result.stdout)["documents"]
     assert document["verdict"] == "INVALID"
     assert document["checks"][0]["status"] == "failed"
+
+
+def test_staging_an_output_never_sets_the_process_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the umask means setting it, which raced with the batch's writer threads
+    (a folder made meanwhile would have been world-writable)."""
+    from inspectx._io import stage_output
+
+    old = os.umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", lambda *_: pytest.fail("os.umask called"))
+        public = stage_output(str(tmp_path), b"x")
+        private = stage_output(str(tmp_path), b"k", private=True)
+    finally:
+        monkeypatch.undo()
+        os.umask(old)
+    assert os.stat(public).st_mode & 0o777 == 0o640
+    assert os.stat(private).st_mode & 0o777 == 0o600
