@@ -17,6 +17,7 @@ it propagates, with its traceback).
 
 from __future__ import annotations
 
+import abc
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -154,11 +155,40 @@ def _limits(max_bytes: int) -> Any:
     return Limits(max_bytes=max_bytes)
 
 
+class _Job(abc.ABC):
+    """What every per-document job shares. A job is a frozen dataclass with a ``debug``
+    field and a :meth:`run`; calling it never raises for one document's trouble: a bug
+    becomes that document's ``internal.error`` (the batch goes on) unless debugging."""
+
+    __slots__ = ()
+    debug: bool
+
+    def prepare(self) -> None:
+        """Build once, before workers start, what every document needs."""
+        _prepare()
+
+    def crashed(self, item: InputFile) -> Outcome:
+        """The outcome of an input whose worker process died while on it."""
+        return _worker_died(item)
+
+    def __call__(self, item: InputFile) -> Outcome:
+        try:
+            return self.run(item)
+        except Exception as exc:  # a bug: this input fails, the batch goes on
+            if self.debug:
+                raise
+            return _internal(item, exc)
+
+    @abc.abstractmethod
+    def run(self, item: InputFile) -> Outcome:
+        """The outcome of one document."""
+
+
 # --- convert ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConvertJob:
+class ConvertJob(_Job):
     """Convert one document (``inspectx convert``); the output format is in the outcome.
 
     With ``stage_dir`` the output is written (fsynced) by the job itself beside its
@@ -172,23 +202,11 @@ class ConvertJob:
     stage_dir: str | None = None
     owner: int | None = None
 
-    def prepare(self) -> None:
-        """Build once, before workers start, what every document needs."""
-        _prepare()
-
-    def crashed(self, item: InputFile) -> Outcome:
-        """The outcome of an input whose worker process died while on it."""
-        return _worker_died(item)
-
-    def __call__(self, item: InputFile) -> Outcome:
+    def run(self, item: InputFile) -> Outcome:
         try:
             return self._convert(item)
         except InspectxError as exc:
             return _refused(item, exc)
-        except Exception as exc:  # a bug: this input fails, the batch goes on
-            if self.debug:
-                raise
-            return _internal(item, exc)
 
     def _convert(self, item: InputFile) -> Outcome:
         from inspectx.validation.interchange import interchange
@@ -217,7 +235,7 @@ class ConvertJob:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ValidateJob:
+class ValidateJob(_Job):
     """Validate one document (``inspectx validate``): format, schema, rules, packs, profiles."""
 
     packs: tuple[Any, ...] = ()
@@ -226,21 +244,8 @@ class ValidateJob:
     max_bytes: int = 20 * 1024 * 1024
     debug: bool = False
 
-    def prepare(self) -> None:
-        """Build once, before workers start, what every document needs."""
-        _prepare()
-
-    def crashed(self, item: InputFile) -> Outcome:
-        """The outcome of an input whose worker process died while on it."""
-        return _worker_died(item)
-
-    def __call__(self, item: InputFile) -> Outcome:
-        try:
-            entry = self._validate(item)
-        except Exception as exc:
-            if self.debug:
-                raise
-            return _internal(item, exc)
+    def run(self, item: InputFile) -> Outcome:
+        entry = self._validate(item)
         return Outcome(exit_code=VERDICT_EXIT[entry["verdict"]], entry=entry)
 
     def _validate(self, item: InputFile) -> dict[str, Any]:
@@ -294,7 +299,7 @@ def summary_line(report: DocumentReport) -> str:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignJob:
+class SignJob(_Job):
     """Sign one document (``inspectx sign``): a Data Integrity proof, or an enveloped
     XML signature (``xmldsig``, XAdES with ``xades``) embedding ``certificate``."""
 
@@ -310,15 +315,7 @@ class SignJob:
     stage_dir: str | None = None
     owner: int | None = None
 
-    def prepare(self) -> None:
-        """Build once, before workers start, what every document needs."""
-        _prepare()
-
-    def crashed(self, item: InputFile) -> Outcome:
-        """The outcome of an input whose worker process died while on it."""
-        return _worker_died(item)
-
-    def __call__(self, item: InputFile) -> Outcome:
+    def run(self, item: InputFile) -> Outcome:
         try:
             out, fmt = self._sign(item)
             entry = {"source": item.name, "format": fmt}
@@ -327,10 +324,6 @@ class SignJob:
                 return Outcome(exit_code=EXIT_OK, entry=entry, staged=staged, output_format=fmt)
         except InspectxError as exc:
             return _refused(item, exc)
-        except Exception as exc:
-            if self.debug:
-                raise
-            return _internal(item, exc)
         return Outcome(exit_code=EXIT_OK, entry=entry, output=out, output_format=fmt)
 
     def _sign(self, item: InputFile) -> tuple[bytes, str]:
@@ -400,7 +393,7 @@ def key_file_checks(step: int, status: str, exc: InspectxError | None) -> dict[s
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VerifyKeysJob:
+class VerifyKeysJob(_Job):
     """Verify one document's proofs against keys given (``inspectx verify --key-file``):
     ``public_keys`` by did:key verification method, ``certificates`` for XML signatures."""
 
@@ -409,23 +402,7 @@ class VerifyKeysJob:
     max_bytes: int = 20 * 1024 * 1024
     debug: bool = False
 
-    def prepare(self) -> None:
-        """Build once, before workers start, what every document needs."""
-        _prepare()
-
-    def crashed(self, item: InputFile) -> Outcome:
-        """The outcome of an input whose worker process died while on it."""
-        return _worker_died(item)
-
-    def __call__(self, item: InputFile) -> Outcome:
-        try:
-            return self._verify(item)
-        except Exception as exc:
-            if self.debug:
-                raise
-            return _internal(item, exc)
-
-    def _verify(self, item: InputFile) -> Outcome:
+    def run(self, item: InputFile) -> Outcome:
         from inspectx.proofs.certificate import verify_certificate
         from inspectx.proofs.xmldsig import verify_xml_by_any
         from inspectx.validation.schema import default_validators
@@ -480,7 +457,7 @@ class VerifyKeysJob:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class VerifyTrustJob:
+class VerifyTrustJob(_Job):
     """Verify one document's admissibility against a trust snapshot (``inspectx verify
     --trust``): every numbered step of DESIGN §6. ``checks`` in the outcome's entry."""
 
@@ -490,23 +467,7 @@ class VerifyTrustJob:
     max_bytes: int = 20 * 1024 * 1024
     debug: bool = False
 
-    def prepare(self) -> None:
-        """Build once, before workers start, what every document needs."""
-        _prepare()
-
-    def crashed(self, item: InputFile) -> Outcome:
-        """The outcome of an input whose worker process died while on it."""
-        return _worker_died(item)
-
-    def __call__(self, item: InputFile) -> Outcome:
-        try:
-            return self._verify(item)
-        except Exception as exc:
-            if self.debug:
-                raise
-            return _internal(item, exc)
-
-    def _verify(self, item: InputFile) -> Outcome:
+    def run(self, item: InputFile) -> Outcome:
         from inspectx.trust import verify_admissible
 
         try:
@@ -532,7 +493,7 @@ class VerifyTrustJob:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DeliveryVerifyJob:
+class DeliveryVerifyJob(_Job):
     """Verify one delivery proof (``inspectx delivery verify``): the eight steps of
     DESIGN §7 against the certificate bytes and the trust snapshot given.
 
@@ -549,22 +510,7 @@ class DeliveryVerifyJob:
     max_bytes: int = 256 * 1024 * 1024
     debug: bool = False
 
-    def prepare(self) -> None:
-        _prepare()
-
-    def crashed(self, item: InputFile) -> Outcome:
-        """The outcome of an input whose worker process died while on it."""
-        return _worker_died(item)
-
-    def __call__(self, item: InputFile) -> Outcome:
-        try:
-            return self._verify(item)
-        except Exception as exc:
-            if self.debug:
-                raise
-            return _internal(item, exc)
-
-    def _verify(self, item: InputFile) -> Outcome:
+    def run(self, item: InputFile) -> Outcome:
         from inspectx.delivery.verify import verify_delivery
 
         extra: dict[str, Any] = {} if self.skew is None else {"skew": self.skew}
