@@ -1430,6 +1430,32 @@ def _finish_verification(
         click.echo(f"inspectx: {tally.total} verified ({counts}) {tally.rate()}", err=True)
 
 
+def _trust_info(snapshot: Any) -> dict[str, Any]:
+    """The ``trust`` member of a verification report: which list, from where, how fresh."""
+    trust_list = snapshot.trust_list
+    info = {"id": trust_list.id, "sequenceNumber": trust_list.sequence_number,
+            "source": snapshot.source, "origin": snapshot.origin}  # fmt: skip
+    if snapshot.fetched_at:
+        info["fetchedAt"] = snapshot.fetched_at.isoformat()
+    if snapshot.note:
+        info["note"] = snapshot.note
+    return info
+
+
+def _echo_checks(checks: Sequence[dict[str, Any]], *, verbose: bool, width: int) -> None:
+    """The numbered steps of a report entry: the failing and indeterminate ones with
+    their hints, or every one with ``verbose``."""
+    for c in checks:
+        failing = c["status"] in ("failed", "indeterminate")
+        if not (verbose or failing):
+            continue
+        code = f" {c['code']}" if c["code"] else ""
+        message = f": {_safe_name(c['message'])}" if c["message"] else ""
+        click.echo(f"  {c['step']} {c['name']:<{width}} {c['status']}{code}{message}")
+        if c["hint"] and failing:
+            click.echo(f"      hint: {_safe_name(c['hint'])}")
+
+
 def _load_key_files(key_files: Sequence[str]) -> tuple[dict[str, Any], list[Any]]:
     """The keys given with --key-file: public keys by did:key verification method, and
     the X.509 certificates among them (for XML signatures). Exits 4 on one it cannot read."""
@@ -1516,16 +1542,7 @@ def _verify_with_trust(
             click.echo(line, err=True)
         sys.exit(EXIT_OPERATIONAL)
     trust_list = snapshot.trust_list
-    trust_info = {
-        "id": trust_list.id,
-        "sequenceNumber": trust_list.sequence_number,
-        "source": snapshot.source,
-        "origin": snapshot.origin,
-    }
-    if snapshot.fetched_at:
-        trust_info["fetchedAt"] = snapshot.fetched_at.isoformat()
-    if snapshot.note:
-        trust_info["note"] = snapshot.note
+    trust_info = _trust_info(snapshot)
     job = VerifyTrustJob(
         trust=snapshot, at=at, max_trust_age=max_age, max_bytes=max_bytes, debug=_debug()
     )
@@ -1547,15 +1564,7 @@ def _verify_with_trust(
         else:
             label, colour = _MARKS[entry["verdict"]]
             click.echo(f"{style(label, fg=colour)}  {_safe_name(item.name)}")
-            for c in entry["checks"]:
-                failing = c["status"] in ("failed", "indeterminate")
-                if not (verbose or failing):
-                    continue
-                code = f" {c['code']}" if c["code"] else ""
-                message = f": {_safe_name(c['message'])}" if c["message"] else ""
-                click.echo(f"  {c['step']} {c['name']:<24} {c['status']}{code}{message}")
-                if c["hint"] and failing:
-                    click.echo(f"      hint: {_safe_name(c['hint'])}")
+            _echo_checks(entry["checks"], verbose=verbose, width=24)
         tally.add(entry["verdict"], outcome.exit_code)
     tally.wipe()
     _finish_verification(tally, results, out_format, trust_info)

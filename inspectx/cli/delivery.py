@@ -16,6 +16,7 @@ from inspectx.cli import (
     _batch_options,
     _clean,
     _debug,
+    _echo_checks,
     _entry_error_lines,
     _error_lines,
     _finish_verification,
@@ -29,6 +30,7 @@ from inspectx.cli import (
     _safe_name,
     _Style,
     _Tally,
+    _trust_info,
     _trust_snapshot,
     _with_passphrase,
     main,
@@ -404,12 +406,7 @@ def delivery_verify(
         iter_inputs(bundles, max_bytes=_MAX_BUNDLE_BYTES, suffixes=_BUNDLE_SUFFIXES)
     )
     trust_list = snapshot.trust_list
-    trust_info = {
-        "id": trust_list.id,
-        "sequenceNumber": trust_list.sequence_number,
-        "source": snapshot.source,
-        "origin": snapshot.origin,
-    }
+    trust_info = _trust_info(snapshot)
     tally = _Tally(show=batch and out_format == "text")
     for item, outcome in run_ordered(job, items, jobs=workers):
         name = item.name
@@ -437,18 +434,10 @@ def delivery_verify(
                     else ""
                 )
                 click.echo(
-                    f"  {event['time']}  {event['bizStep']:<11} "
+                    f"  {event['time']}  {_safe_name(event['bizStep']):<11} "
                     f"{_safe_name(event['actor'] or 'unknown actor')}{hand_over}"
                 )
-            for c in entry["checks"]:
-                failing = c["status"] in ("failed", "indeterminate")
-                if not (verbose or failing):
-                    continue
-                code = f" {c['code']}" if c["code"] else ""
-                message = f": {_safe_name(c['message'])}" if c["message"] else ""
-                click.echo(f"  {c['step']} {c['name']:<21} {c['status']}{code}{message}")
-                if c["hint"] and failing:
-                    click.echo(f"      hint: {_safe_name(c['hint'])}")
+            _echo_checks(entry["checks"], verbose=verbose, width=21)
     tally.wipe()
     _finish_verification(tally, results, out_format, trust_info)
     if out_format == "text":
