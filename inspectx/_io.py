@@ -17,6 +17,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from inspectx.errors import InputError, LimitExceeded, OutputError
 
@@ -192,23 +193,34 @@ def _too_large(path: str, size: int, max_bytes: int) -> LimitExceeded:
     )
 
 
-def _read_regular_file(path: str, max_bytes: int) -> bytes:
+def open_regular(path: str) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file. A FIFO, device or socket is
+    refused from ``stat``, before it is opened (opening a FIFO waits for a writer), and
+    again from ``fstat`` (the path may have been swapped in between; the open is
+    non-blocking so that it cannot hang). Raises :class:`InputError`
+    (``input.unreadable``, ``input.not-a-file``)."""
     try:
         st = os.stat(path)
     except OSError as exc:
         raise _unreadable(path, exc) from None
     if not stat.S_ISREG(st.st_mode):
         raise _not_a_file(path)
-    if st.st_size > max_bytes:
-        raise _too_large(path, st.st_size, max_bytes)
     try:
-        # O_NONBLOCK: should the path have become a FIFO since the stat, open does not hang
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise _unreadable(path, exc) from None
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise _not_a_file(path)
+    fh = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fh.close()
+        raise _not_a_file(path)
+    return fh
+
+
+def _read_regular_file(path: str, max_bytes: int) -> bytes:
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > max_bytes:
+            raise _too_large(path, size, max_bytes)
         try:
             return fh.read(max_bytes + 1)
         except OSError as exc:
@@ -388,5 +400,3 @@ def _process_runs(pid: int) -> bool:
     except OSError:  # exists, but another user's
         return True
     return True
-
-

@@ -32,7 +32,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from inspectx._io import DOCUMENT_SUFFIXES, InputFile, expand_inputs
+from inspectx._io import DOCUMENT_SUFFIXES, InputFile, expand_inputs, open_regular
+from inspectx.errors import InspectxError
 
 __all__ = ["ArchiveLimits", "iter_inputs"]
 
@@ -99,17 +100,12 @@ def _too_large(item: InputFile, member: str, what: str, max_bytes: int) -> Input
 
 
 def _archive_unreadable(item: InputFile, exc: Exception) -> InputFile:
-    if isinstance(exc, _NotRegular):
-        error = ("input.not-a-file", f"{item.path} is not a regular file",
-                 "give a file, a directory of files, or - for standard input")  # fmt: skip
+    if isinstance(exc, InspectxError):  # from open_regular: not a file, or no access
+        error = (exc.code, exc.message, exc.hint or "")
     else:
         error = ("input.unreadable", f"cannot read the archive {item.path}: {exc}",
                  "check that the file is a complete ZIP or JSON Lines file")  # fmt: skip
     return InputFile(item.path, item.relative, error=error)
-
-
-class _NotRegular(OSError):
-    """A FIFO, device or socket where an archive file was expected."""
 
 
 def _safe_member_name(name: str) -> bool:
@@ -118,23 +114,26 @@ def _safe_member_name(name: str) -> bool:
     return ".." not in name.split("/")
 
 
-def _check_regular(path: str) -> None:
-    import stat
-
-    if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or device would hang or never end
-        raise _NotRegular(0, "not a regular file")
-
-
 def _zip_members(
     item: InputFile, max_bytes: int, limits: ArchiveLimits, suffixes: frozenset[str]
+) -> Iterator[InputFile]:
+    try:
+        fh = open_regular(item.path)
+    except InspectxError as exc:
+        yield _archive_unreadable(item, exc)
+        return
+    with fh:  # zipfile reads the file opened here: the path is not opened twice
+        yield from _zip_documents(item, fh, max_bytes, limits, suffixes)
+
+
+def _zip_documents(
+    item: InputFile, fh: BinaryIO, max_bytes: int, limits: ArchiveLimits, suffixes: frozenset[str]
 ) -> Iterator[InputFile]:
     import zipfile
 
     try:
-        _check_regular(item.path)
-        with open(item.path, "rb") as fh:
-            archive_size = os.fstat(fh.fileno()).st_size
-            entries = _zip_entry_count(fh, limits.max_members)
+        archive_size = os.fstat(fh.fileno()).st_size
+        entries = _zip_entry_count(fh, limits.max_members)
     except OSError as exc:
         yield _archive_unreadable(item, exc)
         return
@@ -142,7 +141,7 @@ def _zip_members(
         yield _too_many(item, entries, limits)
         return
     try:
-        archive = zipfile.ZipFile(item.path)
+        archive = zipfile.ZipFile(fh)
     except (OSError, zipfile.BadZipFile) as exc:
         yield _archive_unreadable(item, exc)
         return
@@ -170,9 +169,11 @@ def _zip_members(
                 yield refusal
                 continue
             name = info.filename
+            # zipfile raises RuntimeError for an encrypted member, NotImplementedError for
+            # a compression method it lacks, BadZipFile for a bad CRC or header
             try:
-                with archive.open(info) as fh:
-                    data = fh.read(max_bytes + 1)  # the header's size may lie: read at most this
+                with archive.open(info) as member:
+                    data = member.read(max_bytes + 1)  # the header's size may lie
             except (OSError, RuntimeError, ValueError, NotImplementedError,
                     zipfile.BadZipFile) as exc:  # fmt: skip
                 yield _error(item, name, "input.unreadable", f"cannot read {name}: {exc}",
@@ -269,12 +270,11 @@ def _zip_entry_count(fh: BinaryIO, limit: int) -> int:
 
 def _jsonl_lines(item: InputFile, max_bytes: int) -> Iterator[InputFile]:
     try:
-        _check_regular(item.path)
-        fd = os.open(item.path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
+        fh = open_regular(item.path)
+    except InspectxError as exc:
         yield _archive_unreadable(item, exc)
         return
-    with os.fdopen(fd, "rb") as fh:
+    with fh:
         number = 0
         while True:
             line = fh.readline(max_bytes + 2)

@@ -80,6 +80,19 @@ def _refused(item: InputFile, exc: InspectxError) -> Outcome:
                    "error": exc.as_dict()}, disk_full=isinstance(exc, NoSpace))  # fmt: skip
 
 
+def _with_output(
+    item: InputFile, entry: dict[str, Any], data: bytes, fmt: str, *,
+    stage_dir: str | None, owner: int | None, notes: tuple[str, ...] = (),
+) -> Outcome:  # fmt: skip
+    """A job's outcome that carries an output: staged (written and fsynced by the
+    worker) beside its destination when the batch writes into ``stage_dir``, else the
+    bytes themselves."""
+    if stage_dir is not None:
+        return Outcome(exit_code=EXIT_OK, entry=entry, output_format=fmt, notes=notes,
+                       staged=_stage(item, data, stage_dir, owner))  # fmt: skip
+    return Outcome(exit_code=EXIT_OK, entry=entry, output=data, output_format=fmt, notes=notes)
+
+
 def _stage(item: InputFile, data: bytes, stage_dir: str, owner: int | None) -> str:
     """Write ``data`` to a temporary file in the folder of ``item``'s output under
     ``stage_dir`` (created if needed)."""
@@ -223,12 +236,8 @@ class ConvertJob(_Job):
                      "(it signs the XML bytes); Data Integrity proofs are",)  # fmt: skip
         entry = {"source": item.name, "from": done.source, "to": done.target,
                  "losses": [loss.as_dict() for loss in done.losses]}  # fmt: skip
-        if self.stage_dir is not None:
-            staged = _stage(item, done.data, self.stage_dir, self.owner)
-            return Outcome(exit_code=EXIT_OK, entry=entry, staged=staged,
-                           output_format=done.target, notes=notes)  # fmt: skip
-        return Outcome(exit_code=EXIT_OK, entry=entry, output=done.data,
-                       output_format=done.target, notes=notes)  # fmt: skip
+        return _with_output(item, entry, done.data, done.target, stage_dir=self.stage_dir,
+                            owner=self.owner, notes=notes)  # fmt: skip
 
 
 # --- validate ---------------------------------------------------------------------------
@@ -318,13 +327,10 @@ class SignJob(_Job):
     def run(self, item: InputFile) -> Outcome:
         try:
             out, fmt = self._sign(item)
-            entry = {"source": item.name, "format": fmt}
-            if self.stage_dir is not None:
-                staged = _stage(item, out, self.stage_dir, self.owner)
-                return Outcome(exit_code=EXIT_OK, entry=entry, staged=staged, output_format=fmt)
+            return _with_output(item, {"source": item.name, "format": fmt}, out, fmt,
+                                stage_dir=self.stage_dir, owner=self.owner)  # fmt: skip
         except InspectxError as exc:
             return _refused(item, exc)
-        return Outcome(exit_code=EXIT_OK, entry=entry, output=out, output_format=fmt)
 
     def _sign(self, item: InputFile) -> tuple[bytes, str]:
         from inspectx.proofs.certificate import sign_certificate

@@ -100,12 +100,7 @@ def _clean(value: Any) -> Any:
 
 
 def _error_lines(name: str, err: InspectxError, style: _Style) -> list[str]:
-    where = f" at {_safe_name(err.location)}" if err.location else ""
-    message = _safe_name(err.message)
-    lines = [f"{style('✖', fg='red')} {_safe_name(name)}: {err.code}: {message}{where}"]
-    if err.hint:
-        lines.append(f"  hint: {_safe_name(err.hint)}")
-    return lines
+    return _entry_error_lines(name, err.as_dict(), style)
 
 
 class _Group(click.Group):
@@ -179,6 +174,22 @@ def _format_option(*choices: str, help: str | None = None) -> Callable[..., Any]
         show_default=True,
         help=help,
     )
+
+
+def _trust_list_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """How a --trust list is obtained and judged fresh (verify, render --report)."""
+    for option in reversed((
+        click.option("--operator-key", type=click.Path(dir_okay=False),
+                     help="The trust list operator's public key (PEM); required with --trust."),
+        click.option("--update", is_flag=True, help="With a --trust URL: fetch the list first."),
+        click.option("--max-trust-age", metavar="AGE",
+                     help="A trust snapshot fetched longer ago than this (e.g. 7d, 12h) gives "
+                     "INDETERMINATE."),
+        click.option("--cache-dir", type=click.Path(file_okay=False),
+                     help="Where trust snapshots are kept (default: the user cache directory)."),
+    )):  # fmt: skip
+        f = option(f)
+    return f
 
 
 def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -593,6 +604,14 @@ def _entry_error_lines(name: str, error: dict[str, Any], style: _Style) -> list[
     return lines
 
 
+def _echo_error_below(error: dict[str, Any]) -> None:
+    """An entry's error on the lines below its verdict line."""
+    where = f" at {_safe_name(error['location'])}" if error.get("location") else ""
+    click.echo(f"  {error['code']}{where}: {_safe_name(error['message'])}")
+    if error.get("hint"):
+        click.echo(f"    hint: {_safe_name(error['hint'])}")
+
+
 class _InputGuard:
     """Refuses an output that is one of the batch's inputs (the same file, through a
     symlink or a hard link). The inputs' identities are collected only when an output
@@ -923,10 +942,7 @@ def _emit(entry: dict[str, Any], out_format: str, style: _Style, verbose: bool) 
     kind = {"json": " (inspectx JSON)", "xml": " (inspectx XML)"}.get(entry.get("format", ""), "")
     click.echo(f"{style(label, fg=colour)}  {name}{kind}")
     if verdict == "ERROR":
-        err = entry["error"]
-        click.echo(f"  {err['code']}: {_safe_name(err['message'])}")
-        if err.get("hint"):
-            click.echo(f"    hint: {_safe_name(err['hint'])}")
+        _echo_error_below(entry["error"])
         return
     if verbose and "summary" in entry:
         click.echo(f"  {_safe_name(entry['summary'])}")
@@ -1295,23 +1311,8 @@ def sign(
     help="Judge admissibility against a trust list: a file, or the URL of one whose "
     "snapshot 'inspectx trust update' keeps (no network unless --update).",
 )
-@click.option(
-    "--operator-key",
-    type=click.Path(dir_okay=False),
-    help="The trust list operator's public key (PEM); required with --trust.",
-)
-@click.option("--update", is_flag=True, help="With a --trust URL: fetch the list first.")
-@click.option(
-    "--max-trust-age",
-    metavar="AGE",
-    help="A trust snapshot fetched longer ago than this (e.g. 7d, 12h) gives INDETERMINATE.",
-)
+@_trust_list_options
 @click.option("--at", "at_text", metavar="TIME", help="The verification time (default: now).")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False),
-    help="Where trust snapshots are kept (default: the user cache directory).",
-)
 @click.option("-v", "--verbose", is_flag=True, help="With --trust: show every step.")
 @_format_option(
     "text",
@@ -1393,11 +1394,7 @@ def verify(
             label, colour = _MARKS[entry["verdict"]]
             click.echo(f"{style(label, fg=colour)}  {_safe_name(item.name)}")
             if "error" in entry:
-                err = entry["error"]
-                where = f" at {_safe_name(err['location'])}" if err.get("location") else ""
-                click.echo(f"  {err['code']}{where}: {_safe_name(err['message'])}")
-                if err.get("hint"):
-                    click.echo(f"    hint: {_safe_name(err['hint'])}")
+                _echo_error_below(entry["error"])
             else:
                 for proof in entry["proofs"]:
                     click.echo(

@@ -24,6 +24,7 @@ from inspectx.cli import (
     _parse_time,
     _safe_name,
     _Style,
+    _trust_list_options,
     _trust_snapshot,
     main,
 )
@@ -63,22 +64,7 @@ def _fail(name: str, exc: Any, code: int) -> None:
 @click.option(
     "--trust", "trust_source", metavar="LIST", help="With --report: the trust list (file or URL)."
 )
-@click.option(
-    "--operator-key",
-    type=click.Path(dir_okay=False),
-    help="The trust list operator's public key (PEM); required with --trust.",
-)
-@click.option("--update", is_flag=True, help="With a --trust URL: fetch the list first.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False),
-    help="Where trust snapshots are kept (default: the user cache directory).",
-)
-@click.option(
-    "--max-trust-age",
-    metavar="AGE",
-    help="A trust snapshot fetched longer ago than this (e.g. 7d) gives INDETERMINATE.",
-)
+@_trust_list_options
 @click.option(
     "--key-file",
     "key_files",
