@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import io
 import json
 import os
@@ -90,6 +91,19 @@ def test_engine_reads_its_inputs_lazily_with_a_bounded_window() -> None:
         seen += 1
         assert pulled - seen <= 4 * 4 + 4  # never more than the window (plus a chunk) ahead
     assert seen == 500
+
+
+def _frozen_objects(_x: int) -> int:
+    return gc.get_freeze_count()
+
+
+def test_workers_keep_what_they_inherit_out_of_the_collector() -> None:
+    # a collection that walks the inherited heap copies its pages from the parent
+    gc.collect()
+    outside = gc.get_freeze_count()
+    frozen = [count for _x, count in run_ordered(_frozen_objects, range(4), jobs=2)]
+    assert all(count > 1000 for count in frozen), frozen
+    assert gc.get_freeze_count() == outside  # the caller's collector is left as it was
 
 
 class _Crasher:

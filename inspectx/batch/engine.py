@@ -84,6 +84,7 @@ def _stopping_on_signals() -> Iterator[None]:
 
 
 def _install(work: Callable[[Any], Any], parent: int) -> None:
+    import gc
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
@@ -91,6 +92,10 @@ def _install(work: Callable[[Any], Any], parent: int) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     _die_with_parent(parent)
+    # Everything inherited from the parent (modules, compiled validators, keys) lives as
+    # long as the worker: out of the collector's sight, a collection neither walks it
+    # nor writes to its pages, which would copy them from the parent (copy-on-write).
+    gc.freeze()
     _WORKER_WORK[:] = [work]
 
 
