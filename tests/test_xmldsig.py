@@ -649,3 +649,71 @@ def test_validate_and_convert_accept_an_xml_signed_certificate(tmp_path: Path) -
         1,
     )
     assert _validate(moved).verdict.value == "INVALID"
+
+
+# --- the model is bound lazily, from leaves checked at verification ------------------------
+
+_LEAN_FIXTURE = FIXTURES / "cosmetics-heavy-metals-micro.json"
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("/issuedAt", "2026-02-30T10:00:00Z"),
+        ("/issuedAt", "2026-01-02T10:00:00-00:00"),
+        ("/accreditations/0/validUntil", "2027-04-31"),
+        ("/samples/0/takenAt", "2026-11-31T09:30:00+01:00"),
+        ("/tests/0/performedTo", "2026-02-29T09:30:00+01:00"),
+        ("/signatories/0/signedAt", "2026-06-31T14:45:00+01:00"),
+        ("/references/0/data", "QR=="),  # base64 whose unused bits are set
+    ],
+    ids=lambda v: str(v).strip("/").replace("/", "."),
+)
+def test_verification_refuses_every_leaf_the_lazy_binding_would(
+    p256_signer: Signer, pointer: str, value: str
+) -> None:
+    import json
+
+    from inspectx.errors import ModelError
+    from inspectx.formats.certificate import data_to_xml_bytes, pointer_to_xpath
+
+    data = json.loads(_LEAN_FIXTURE.read_text(encoding="utf-8"))
+    *parents, last = pointer.strip("/").split("/")
+    node = data
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[last] = value
+    key, cert = p256_signer
+    signed = sign_xml(data_to_xml_bytes(data), private_key=key, certificate=cert)
+    with pytest.raises(ModelError) as caught:
+        verify_xml(signed, certificate=cert)
+    located = (caught.value.location or "").split(" (line")[0]
+    assert located == pointer_to_xpath(read_xml_root(signed), pointer).split(" (line")[0]
+
+
+def test_xml_model_bound_on_first_use_equals_the_checked_binding(p256_signer: Signer) -> None:
+    key, cert = p256_signer
+    result = verify_xml(sign_xml(TOYS.read_bytes(), private_key=key, certificate=cert),
+                        certificate=cert)  # fmt: skip
+    assert result._model is None  # verification leaves it unbuilt
+    from inspectx.formats._codegen import compiled
+    from inspectx.model import Certificate
+
+    for path in XML_FIXTURES:  # the generated check passes valid documents itself (no fallback)
+        compiled().check_element[Certificate](read_xml_root(path.read_bytes()))
+    assert result.certificate == _model_of(TOYS)
+    assert result.certificate is result.certificate  # bound once
+
+
+def test_signxml_reads_the_vetted_tree_and_leaves_it_whole(p256_signer: Signer) -> None:
+    from inspectx.proofs.xmldsig import _VettedXMLVerifier
+
+    key, cert = p256_signer
+    root = parse_xml(sign_xml(TOYS.read_bytes(), private_key=key, certificate=cert))
+    before = etree.tostring(root)
+    verifier = _VettedXMLVerifier()
+    assert verifier.get_root(root) is root  # not serialised and parsed again
+    verifier.verify(root, x509_cert=cert)
+    assert etree.tostring(root) == before
+    child = root[0]  # an element inside a document is still copied, as signxml does
+    assert verifier.get_root(child) is not child

@@ -429,9 +429,7 @@ def convert(
     if resume and force:
         raise click.UsageError("give either --resume (keep outputs) or --force (replace them)")
     outside = [output_dir] if output_dir else []  # its outputs are not inputs
-    items = _first_or_usage_error(
-        iter_inputs(inputs, max_bytes=max_bytes, exclude_dirs=outside)
-    )
+    items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes, exclude_dirs=outside))
 
     err_style = _Style(sys.stderr)
     if output_dir:
@@ -1209,9 +1207,7 @@ def sign(
             click.echo(line, err=True)
         sys.exit(EXIT_OPERATIONAL)
     outside = [output_dir] if output_dir else []  # its outputs are not inputs
-    items = _first_or_usage_error(
-        iter_inputs(inputs, max_bytes=max_bytes, exclude_dirs=outside)
-    )
+    items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes, exclude_dirs=outside))
     if output_dir and resume:
         remove_stale_temporaries(output_dir)
     job = SignJob(private_key=key, verification_method=method,

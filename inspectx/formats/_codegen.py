@@ -33,6 +33,7 @@ class Compiled:
     bind_valid: dict[type, Callable[[Any], Any]]
     check_valid: dict[type, Callable[[Any], None]]
     bind_element: dict[type, Callable[[Any], Any]]
+    check_element: dict[type, Callable[[Any], None]]
     unbind: dict[type, Callable[[Any], dict[str, Any]]]
     write_xml: dict[type, Callable[[Any, list[str], str], None]]
 
@@ -422,6 +423,34 @@ def _gen_bind_element(src: _Source, rec: Record) -> None:
     _construct(src, rec, values, 1)
 
 
+def _gen_check_element(src: _Source, rec: Record) -> None:
+    """``checkv`` for an XSD-valid element: the XSD holds the same lexical patterns as
+    the JSON Schema, so the same leaves are left to check, and after this passes
+    ``bindx`` cannot fail. Raises some exception otherwise."""
+    src.emit(0, f"def {_fn('checkx', rec)}(el):")
+    checked = {
+        i: f
+        for i, f in enumerate(rec.fields)
+        if f.kind in _CHECKED_KINDS or (f.kind is Kind.RECORD and _needs_check(RECORDS[f.target]))  # type: ignore[index]
+    }
+    if rec.content is not None:  # a typed value: its leaves are the text and attributes
+        for i, f in checked.items():
+            read = "el.text" if f.name == rec.content else f"el.get({f.name!r})"
+            src.emit(1, f"v{i} = {read}")
+            src.emit(1, f"if v{i} is not None:")
+            src.emit(2, f"{src.name_for('conv', b._xml_leaf_in(f))}(v{i})")
+        return
+    index = src.name_for("index", {f"{{{CERTIFICATE_NS}}}{f.name}": i for i, f in checked.items()})
+    src.emit(1, "for child in el:")
+    src.emit(2, f"i = {index}.get(child.tag)")
+    for n, (i, f) in enumerate(checked.items()):
+        src.emit(2, f"{'if' if n == 0 else 'elif'} i == {i}:")
+        if f.kind is Kind.RECORD:
+            src.emit(3, f"{_fn('checkx', RECORDS[f.target])}(child)")  # type: ignore[index]
+        else:
+            src.emit(3, f"{src.name_for('conv', b._xml_leaf_in(f))}(child.text)")
+
+
 def _gen_write_xml(src: _Source, rec: Record) -> None:
     """Writer for a model bound from a valid document (no checks: see module doc)."""
     src.emit(0, f"def {_fn('writex', rec)}(o, out, ind):")
@@ -478,6 +507,8 @@ def _generate() -> Compiled:
         if _needs_check(rec):
             _gen_check_valid(src, rec)
         _gen_bind_element(src, rec)
+        if _needs_check(rec):
+            _gen_check_element(src, rec)
         if rec.content is None:
             _gen_write_xml(src, rec)
     namespace: dict[str, Any] = {
@@ -510,6 +541,9 @@ def _generate() -> Compiled:
             r.cls: namespace[_fn("checkv", r)] for r in RECORDS.values() if _needs_check(r)
         },
         bind_element={r.cls: namespace[_fn("bindx", r)] for r in RECORDS.values()},
+        check_element={
+            r.cls: namespace[_fn("checkx", r)] for r in RECORDS.values() if _needs_check(r)
+        },
         unbind={r.cls: namespace[_fn("unbind", r)] for r in RECORDS.values()},
         write_xml={
             r.cls: namespace[_fn("writex", r)] for r in RECORDS.values() if r.content is None

@@ -31,6 +31,7 @@ __all__ = [
     "certificate_to_data",
     "check_certificate_root",
     "check_valid_data",
+    "check_valid_element",
     "data_to_json_bytes",
     "data_to_xml_bytes",
     "detect_format",
@@ -117,6 +118,18 @@ def certificate_from_element(root: etree._Element) -> Certificate:
     """
     cert: Certificate = bind_element(Certificate, root)
     return cert
+
+
+def check_valid_element(root: etree._Element) -> None:
+    """Make sure :func:`certificate_from_element` will bind the XSD-valid ``root``
+    without building the model: checks only the leaves the XSD cannot judge (30
+    February). Raises the :class:`ModelError` binding would raise."""
+    from inspectx.formats._codegen import compiled
+
+    try:
+        compiled().check_element[Certificate](root)
+    except Exception:  # the binder says what and where
+        certificate_from_element(root)
 
 
 def certificate_from_data(data: Any) -> Certificate:

@@ -31,7 +31,7 @@ import base64
 import binascii
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Final
@@ -56,6 +56,7 @@ from inspectx.formats._table import CERTIFICATE_NS, ROOT_ELEMENT
 from inspectx.formats.certificate import (
     certificate_from_element,
     check_certificate_root,
+    check_valid_element,
     read_xml_root,
 )
 from inspectx.formats.limits import DEFAULT_LIMITS, Limits
@@ -162,14 +163,28 @@ class VerifiedXml:
     fingerprint (lower-case hex) of the pinned X.509 certificate; the algorithms are the
     XMLDSig URIs found in ``SignedInfo``. ``profile`` is ``"xmldsig"`` or
     ``"xades-baseline-b"``; for XAdES, ``signing_time`` is the signed ``SigningTime``.
+    ``signed_root`` is the signed ``<certificate>`` element as signxml read it back from
+    its canonical form (not to be modified).
     """
 
-    certificate: Certificate
+    signed_root: etree._Element = field(repr=False, compare=False)
     signer: str
     signature_algorithm: str
     digest_algorithm: str
     profile: str = "xmldsig"
     signing_time: datetime | None = None
+    _model: Certificate | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def certificate(self) -> Certificate:
+        """The model, bound from :attr:`signed_root` on first use: verification checked
+        every value it will hold, so this cannot fail, and a caller that only needs to
+        know that the signature holds never pays for it."""
+        model = self._model
+        if model is None:
+            model = certificate_from_element(self.signed_root)
+            object.__setattr__(self, "_model", model)  # a cache: fixed by signed_root
+        return model
 
 
 # --------------------------------------------------------------------------- signing
@@ -319,7 +334,7 @@ def verify_xml_tree(
         _check_signed_properties(shape.signed_properties, certificate, when)  # early, precise codes
     check_certificate_root(root)  # the signed document must be an inspectx certificate
     if shape.signed_properties is None:
-        verifier: XMLVerifier = XMLVerifier()
+        verifier: XMLVerifier = _VettedXMLVerifier()
         config = SignatureConfiguration(
             require_x509=True,
             location="./",
@@ -328,7 +343,7 @@ def verify_xml_tree(
             digest_algorithms=shape.digests,
         )
     else:
-        verifier = XAdESVerifier()
+        verifier = _VettedXAdESVerifier()
         config = XAdESSignatureConfiguration(
             require_x509=True,
             location="./",
@@ -337,7 +352,7 @@ def verify_xml_tree(
             digest_algorithms=shape.digests,
         )
     try:
-        result = verifier.verify(etree.tostring(root), x509_cert=certificate, expect_config=config)
+        result = verifier.verify(root, x509_cert=certificate, expect_config=config)
     except InvalidSignature as exc:
         raise XmlSignatureError(
             "xmldsig.integrity",
@@ -368,14 +383,35 @@ def verify_xml_tree(
     findings = default_validators().xml_findings(signed_root)
     if findings:
         raise schema_invalid(findings)
+    check_valid_element(signed_root)  # what the XSD cannot judge; bound when first asked for
     return VerifiedXml(
-        certificate=certificate_from_element(signed_root),
+        signed_root=signed_root,
         signer=certificate.fingerprint(hashes.SHA256()).hex(),
         signature_algorithm=shape.method.value,
         digest_algorithm=shape.data_digest.value,
         profile="xmldsig" if signing_time is None else "xades-baseline-b",
         signing_time=signing_time,
     )
+
+
+class _Vetted:
+    """signxml reads the tree inspectx parsed (hardened, within limits) as it is,
+    instead of serialising and parsing it once more: it only reads the tree it is
+    given and copies what it transforms, and the root of a parsed document has no
+    parent whose namespaces could leak into its canonical form."""
+
+    def get_root(self, data: Any) -> Any:
+        if isinstance(data, etree._Element) and data.getparent() is None:
+            return data
+        return super().get_root(data)  # type: ignore[misc]
+
+
+class _VettedXMLVerifier(_Vetted, XMLVerifier):
+    pass
+
+
+class _VettedXAdESVerifier(_Vetted, XAdESVerifier):
+    pass
 
 
 def verify_xml_by_any(
