@@ -273,7 +273,7 @@ class ValidateJob(_Job):
             at=self.at,
         )  # fmt: skip
         entry = report.as_dict()
-        if report.certificate is not None:
+        if report.certificate_data is not None:
             entry["summary"] = summary_line(report)
         return entry
 
@@ -295,12 +295,12 @@ def report_for_error(source: str, exc: InspectxError) -> dict[str, Any]:
 
 def summary_line(report: DocumentReport) -> str:
     """One line saying what a certificate is."""
-    cert = report.certificate
-    assert cert is not None
+    data = report.certificate_data
+    assert data is not None
     return (
-        f"{cert.document_type.value} {cert.number.value} by {cert.issuer.name}: "
-        f"{len(cert.products)} products, {len(cert.tests)} tests, "
-        f"conclusion {cert.conclusion.outcome}"
+        f"{data['documentType']} {data['number']['value']} by {data['issuer']['name']}: "
+        f"{len(data['products'])} products, {len(data['tests'])} tests, "
+        f"conclusion {data['conclusion']['outcome']}"
     )
 
 

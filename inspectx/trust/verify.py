@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -188,7 +188,8 @@ def verify_admissible(
     if cert is not None:
         steps.add(1, CheckStatus.PASSED)
         steps.add(2, CheckStatus.PASSED)
-        _rules_step(steps, cert, rules)
+        on_json = xml_listing is None and loaded.json_data is not None
+        _rules_step(steps, loaded.json_data if on_json else cert, rules)  # JSON: the data read
         if xml_listing is None:
             signers = _proof_steps(steps, loaded, trust, when, xml_signed=tree is not None)
         _validity_step(steps, cert, when)
@@ -272,7 +273,7 @@ def _xml_signature_steps(
     return cert
 
 
-def _rules_step(steps: StepLog, cert: Certificate, rules: bool) -> None:
+def _rules_step(steps: StepLog, cert: Certificate | Mapping[str, Any], rules: bool) -> None:
     if not rules:
         steps.add(3, CheckStatus.SKIPPED, message="rules were not asked for")
         return

@@ -151,6 +151,18 @@ def _bind(parsed: _Parsed) -> Certificate:
     return certificate_from_data(parsed.json_data)
 
 
+def _model_layer(parsed: _Parsed) -> tuple[Any, Certificate | None]:
+    """The model layer: the certificate's JSON data once every value in it is one the
+    model can hold, and the model where checking it meant building it (``None`` where
+    a check without building sufficed: bound on first use). Raises :class:`ModelError`."""
+    if parsed.format == "json" and parsed.schema_valid and parsed.xml_safe:
+        check_valid_data(parsed.json_data)
+        return parsed.json_data, None
+    cert = _bind(parsed)
+    data = parsed.json_data if parsed.format == "json" else certificate_to_data(cert)
+    return data, cert
+
+
 def read_certificate(
     data: bytes,
     *,
@@ -219,7 +231,7 @@ def validate_bytes(
                 findings=tuple(findings),
                 layers=("format", "schema"),
             )
-        cert = _bind(parsed)
+        cert_data, cert = _model_layer(parsed)
     except InspectxError as exc:
         layer = "format" if isinstance(exc, InputError) else "model"
         finding = Finding(
@@ -239,25 +251,30 @@ def validate_bytes(
         )
     if not rules:
         return DocumentReport(
-            source=source, format=fmt, sha256=digest, findings=(), certificate=cert
-        )
-    rule_findings = check_rules(cert)
+            source=source, format=fmt, sha256=digest, findings=(), certificate_data=cert_data,
+            _model=cert,
+        )  # fmt: skip
+    rule_findings = check_rules(cert_data)
     if fmt == "xml" and _XMLDSIG_NS in data:
         rule_findings.insert(0, _XML_SIGNATURE_NOTE)
     for profile in profiles:
-        rule_findings += check_profile(cert, profile)
+        rule_findings += check_profile(cert_data, profile)
     if fmt == "xml":
         rule_findings = [
             replace(f, location=pointer_to_xpath(root, f.location)) if f.location else f
             for f in rule_findings
         ]
-    pack_outcomes = tuple(evaluate_packs(packs, cert, at=at)) if packs else ()
+    pack_outcomes: tuple[PackOutcome, ...] = ()
+    if packs:  # packs read the model
+        cert = cert or certificate_from_valid_data(cert_data)
+        pack_outcomes = tuple(evaluate_packs(packs, cert, at=at))
     return DocumentReport(
         source=source,
         format=fmt,
         sha256=digest,
         findings=tuple(rule_findings),
-        certificate=cert,
+        certificate_data=cert_data,
+        _model=cert,
         layers=("format", "schema", "model", "rules", *(f"profile:{p}" for p in profiles)),
         packs=pack_outcomes,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from inspectx.model import Certificate
@@ -113,16 +113,34 @@ class DocumentReport:
     """The result of validating one document.
 
     ``layers`` lists the layers that ran, in order (a layer after a failed one
-    does not run and is reported as skipped).
+    does not run and is reported as skipped). ``certificate_data`` is the
+    certificate's JSON data once the model layer passed (shared, not to be
+    modified); :attr:`certificate` is the model, bound from it on first use.
     """
 
     source: str
     format: str | None
     sha256: str | None
     findings: tuple[Finding, ...]
-    certificate: Certificate | None = None
+    certificate_data: Any = field(default=None, repr=False, compare=False)
     layers: tuple[str, ...] = ("format", "schema", "model")
     packs: tuple[PackOutcome, ...] = ()
+    _model: Certificate | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def certificate(self) -> Certificate | None:
+        """The model of the certificate; None where the model layer did not pass.
+        Bound on first use where validation did not need it: the model layer
+        checked every value it will hold, so this cannot fail."""
+        if self.certificate_data is None:
+            return None
+        model = self._model
+        if model is None:
+            from inspectx.formats.certificate import certificate_from_valid_data
+
+            model = certificate_from_valid_data(self.certificate_data)
+            object.__setattr__(self, "_model", model)  # a cache: fixed by certificate_data
+        return model
 
     @property
     def verdict(self) -> Verdict:
@@ -155,13 +173,13 @@ class DocumentReport:
             out["format"] = self.format
         if self.sha256:
             out["sha256"] = self.sha256
-        if self.certificate is not None:
-            cert = self.certificate
+        data = self.certificate_data
+        if data is not None:
             out["document"] = {
-                "id": cert.id,
-                "number": cert.number.value,
-                "type": cert.document_type.value,
-                "issuer": cert.issuer.name,
+                "id": data["id"],
+                "number": data["number"]["value"],
+                "type": data["documentType"],
+                "issuer": data["issuer"]["name"],
             }
         out["checks"] = self.checks()
         out["findings"] = [f.as_dict() for f in self.findings]

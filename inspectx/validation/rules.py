@@ -4,35 +4,34 @@ Every rule has a stable code, a severity, a location (a JSON Pointer into the
 certificate; the pipeline maps it to an XPath with a line for XML input) and a
 hint. The full table is ``RULES`` below and ``docs/rules.md``.
 
-``check_rules(cert)`` runs the consistency rules; ``check_profile(cert,
-"iso17025")`` adds the ISO/IEC 17025:2017 §7.8 report-content lint.
+The rules read the certificate's JSON data (``certificate_data``): what the
+schema accepted and the model layer vetted, so every value the model would hold
+is there, in its JSON form. Reading it directly spares validation the cost of
+building the model, which it would use for nothing else. ``check_rules(data)``
+runs the consistency rules; ``check_profile(data, "iso17025")`` adds the
+ISO/IEC 17025:2017 §7.8 report-content lint. Both also take a
+:class:`~inspectx.model.Certificate`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from inspectx.model import (
-    Certificate,
-    Comparator,
-    DecisionRuleType,
-    Measure,
-    Outcome,
-    Party,
-    Qualifier,
-    Requirement,
-    Result,
-    Test,
-)
+from inspectx.formats._bind import parse_datetime
+from inspectx.formats.certificate import certificate_to_data
+from inspectx.model import Certificate
 from inspectx.validation.report import Finding, Severity
 from inspectx.validation.units import UNITS, convert
 
 __all__ = ["PROFILES", "RULES", "RuleInfo", "check_profile", "check_rules", "expected_outcome"]
+
+#: a certificate's JSON data (``certificate_to_data``, or schema-valid input)
+Data = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,71 +210,89 @@ def _finding(code: str, message: str, location: str) -> Finding:
     )
 
 
-def check_rules(cert: Certificate) -> list[Finding]:
-    """Every consistency-rule finding for a certificate, in document order."""
+def _data(cert: Certificate | Data) -> Data:
+    return certificate_to_data(cert) if isinstance(cert, Certificate) else cert
+
+
+def check_rules(cert: Certificate | Data) -> list[Finding]:
+    """Every consistency-rule finding for a certificate (a model, or its JSON data
+    as vetted by the model layer), in document order."""
+    doc = _data(cert)
     findings: list[Finding] = []
-    findings += _references_and_ids(cert)
-    findings += _dates(cert)
-    findings += _outcomes(cert)
-    findings += _codes(cert)
-    findings += _replacement(cert)
+    findings += _references_and_ids(doc)
+    findings += _dates(doc)
+    findings += _outcomes(doc)
+    findings += _codes(doc)
+    findings += _replacement(doc)
     return findings
 
 
-def check_profile(cert: Certificate, profile: str) -> list[Finding]:
+def check_profile(cert: Certificate | Data, profile: str) -> list[Finding]:
     """Findings of a report-content profile (``"iso17025"``)."""
     if profile != "iso17025":
         raise ValueError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
-    return list(_iso17025(cert))
+    return list(_iso17025(_data(cert)))
+
+
+def _items(node: Data | None, name: str) -> Sequence[Any]:
+    """A repeated member; absent is empty."""
+    return () if node is None else node.get(name) or ()
 
 
 # --- references and identifiers ----------------------------------------------------------
 
 
-def _references_and_ids(cert: Certificate) -> Iterator[Finding]:
-    seqs = [p.seq for p in cert.products]
-    sample_ids = [s.id for s in cert.samples]
-    accreditation_ids = [a.id for a in cert.accreditations if a.id]
+def _references_and_ids(doc: Data) -> Iterator[Finding]:
+    products, samples, tests = doc["products"], _items(doc, "samples"), doc["tests"]
+    seqs = [p["seq"] for p in products]
+    sample_ids = [s["id"] for s in samples]
+    accreditation_ids = [a["id"] for a in _items(doc, "accreditations") if a.get("id")]
     yield from _duplicates(seqs, "/products/{}/seq", "product seq")
     yield from _duplicates(sample_ids, "/samples/{}/id", "sample id")
-    yield from _duplicates([t.id for t in cert.tests], "/tests/{}/id", "test id")
+    yield from _duplicates([t["id"] for t in tests], "/tests/{}/id", "test id")
     yield from _duplicates(accreditation_ids, "/accreditations/{}/id", "accreditation id")
     known_seqs, known_samples = set(seqs), set(sample_ids)
-    for i, sample in enumerate(cert.samples):
-        for j, ref in enumerate(sample.product_refs):
+    for i, sample in enumerate(samples):
+        for j, ref in enumerate(_items(sample, "productRefs")):
             if ref not in known_seqs:
                 yield _finding(
                     "rule.ref-unresolved",
-                    f"sample {sample.id} refers to product {ref}, which is not in the certificate",
+                    f"sample {sample['id']} refers to product {ref}, which is not in the "
+                    "certificate",
                     f"/samples/{i}/productRefs/{j}",
                 )
-    for i, test in enumerate(cert.tests):
-        for j, ref in enumerate(test.product_refs):
+    for i, test in enumerate(tests):
+        for j, ref in enumerate(_items(test, "productRefs")):
             if ref not in known_seqs:
                 yield _finding(
                     "rule.ref-unresolved",
-                    f"test {test.id} refers to product {ref}, which is not in the certificate",
+                    f"test {test['id']} refers to product {ref}, which is not in the certificate",
                     f"/tests/{i}/productRefs/{j}",
                 )
-        for j, sample_ref in enumerate(test.sample_refs):
+        for j, sample_ref in enumerate(_items(test, "sampleRefs")):
             if sample_ref not in known_samples:
                 yield _finding(
                     "rule.ref-unresolved",
-                    f"test {test.id} refers to sample {sample_ref!r}, which is not in the "
+                    f"test {test['id']} refers to sample {sample_ref!r}, which is not in the "
                     "certificate",
                     f"/tests/{i}/sampleRefs/{j}",
                 )
-        ref_acc = test.lab.accreditation_ref if test.lab else None
+        lab = test.get("lab")
+        ref_acc = lab.get("accreditationRef") if lab else None
         if ref_acc is not None and ref_acc not in accreditation_ids:
             yield _finding(
                 "rule.ref-unresolved",
-                f"test {test.id} cites accreditation {ref_acc!r}, which is not in the certificate",
+                f"test {test['id']} cites accreditation {ref_acc!r}, which is not in the "
+                "certificate",
                 f"/tests/{i}/lab/accreditationRef",
             )
-        requirement_ids = [c.id for c in test.criteria if c.id]
-        if len(requirement_ids) > 1:
+        criteria = test.get("criteria")
+        if criteria and len(criteria) > 1:
+            requirement_ids = [c["id"] for c in criteria if c.get("id")]
             yield from _duplicates(
-                requirement_ids, f"/tests/{i}/criteria/{{}}/id", f"requirement id in test {test.id}"
+                requirement_ids,
+                f"/tests/{i}/criteria/{{}}/id",
+                f"requirement id in test {test['id']}",
             )
 
 
@@ -294,66 +311,90 @@ def _duplicates(values: Sequence[object], pointer: str, what: str) -> Iterator[F
 # --- dates -------------------------------------------------------------------------------
 
 
+def _times() -> Callable[[str | None], datetime | None]:
+    """A parser of the document's (vetted) date-times, each text parsed once."""
+    seen: dict[str, datetime] = {}
+
+    def at(text: str | None) -> datetime | None:
+        if text is None:
+            return None
+        when = seen.get(text)
+        if when is None:
+            when = seen[text] = parse_datetime(text)
+        return when
+
+    return at
+
+
 def _before(later: datetime | None, earlier: datetime | None) -> bool:
     """Whether both times are known and ``later`` comes first (messages are built
     only then: this runs for every test and sample)."""
     return later is not None and earlier is not None and later < earlier
 
 
-def _dates(cert: Certificate) -> Iterator[Finding]:
-    samples = {s.id: s for s in cert.samples}
-    for i, s in enumerate(cert.samples):
-        if _before(s.received_at, s.taken_at):
+def _dates(doc: Data) -> Iterator[Finding]:
+    at = _times()
+    samples = _items(doc, "samples")
+    sample_times = {s["id"]: (s, at(s.get("takenAt")), at(s.get("receivedAt"))) for s in samples}
+    for i, s in enumerate(samples):
+        if _before(at(s.get("receivedAt")), at(s.get("takenAt"))):
             yield _finding(
                 "rule.date-order",
-                f"sample {s.id} was received before it was taken",
+                f"sample {s['id']} was received before it was taken",
                 f"/samples/{i}/receivedAt",
             )
-    accreditations = {a.id: a for a in cert.accreditations if a.id}
-    for i, t in enumerate(cert.tests):
-        start = t.performed_from or t.performed_to
-        for ref in t.sample_refs:
-            sample = samples.get(ref)
-            if sample is None:
+    accreditations = {a["id"]: a for a in _items(doc, "accreditations") if a.get("id")}
+    issued_at = at(doc["issuedAt"])
+    for i, t in enumerate(doc["tests"]):
+        performed_from, performed_to = t.get("performedFrom"), t.get("performedTo")
+        if performed_from is None and performed_to is None:
+            continue  # nothing to put in order
+        first, last = at(performed_from), at(performed_to)
+        start = first or last
+        for ref in _items(t, "sampleRefs"):
+            known = sample_times.get(ref)
+            if known is None:
                 continue
-            for when, what in ((sample.taken_at, "taken"), (sample.received_at, "received")):
+            sample, taken, received = known
+            for when, what in ((taken, "taken"), (received, "received")):
                 if _before(start, when):
                     yield _finding(
                         "rule.date-order",
-                        f"test {t.id} started before sample {sample.id} was {what}",
+                        f"test {t['id']} started before sample {sample['id']} was {what}",
                         f"/tests/{i}/performedFrom",
                     )
-        if _before(t.performed_to, t.performed_from):
-            yield _finding(
-                "rule.date-order", f"test {t.id} ends before it starts", f"/tests/{i}/performedTo"
-            )
-        if _before(cert.issued_at, t.performed_to or t.performed_from):
+        if _before(last, first):
             yield _finding(
                 "rule.date-order",
-                f"the certificate was issued before test {t.id} was performed",
+                f"test {t['id']} ends before it starts",
+                f"/tests/{i}/performedTo",
+            )
+        if _before(issued_at, last or first):
+            yield _finding(
+                "rule.date-order",
+                f"the certificate was issued before test {t['id']} was performed",
                 "/issuedAt",
             )
-        acc = (
-            accreditations.get(t.lab.accreditation_ref)
-            if t.lab and t.lab.accreditation_ref
-            else None
-        )
+        lab = t.get("lab")
+        acc = accreditations.get(lab.get("accreditationRef")) if lab else None
         if acc is not None and start is not None:
             day = start.date()
-            if (acc.valid_from and day < acc.valid_from) or (
-                acc.valid_until and day > acc.valid_until
+            valid_from, valid_until = acc.get("validFrom"), acc.get("validUntil")
+            if (valid_from and day < date.fromisoformat(valid_from)) or (
+                valid_until and day > date.fromisoformat(valid_until)
             ):
                 yield _finding(
                     "rule.accreditation-not-valid",
-                    f"test {t.id} was performed on {day}, outside accreditation {acc.id}'s "
-                    f"validity ({acc.valid_from or '…'} to {acc.valid_until or '…'})",
+                    f"test {t['id']} was performed on {day}, outside accreditation {acc['id']}'s "
+                    f"validity ({valid_from or '…'} to {valid_until or '…'})",
                     f"/tests/{i}/lab/accreditationRef",
                 )
-    if _before(cert.valid_until, cert.valid_from):
+    valid_until = at(doc.get("validUntil"))
+    if _before(valid_until, at(doc.get("validFrom"))):
         yield _finding(
             "rule.date-order", "the certificate's validity ends before it starts", "/validUntil"
         )
-    if _before(cert.valid_until, cert.issued_at):
+    if _before(valid_until, issued_at):
         yield _finding(
             "rule.date-order", "the certificate's validity ends before its issue", "/validUntil"
         )
@@ -362,16 +403,14 @@ def _dates(cert: Certificate) -> Iterator[Finding]:
 # --- outcomes ----------------------------------------------------------------------------
 
 Verdict = Literal["pass", "fail", "undetermined"]
-_UPPER = {Comparator.LE, Comparator.LT}
-_LOWER = {Comparator.GE, Comparator.GT}
+_ZERO = Decimal(0)
 
 
-def _bounds(result: Result, value: Decimal) -> tuple[Decimal | None, Decimal | None]:
+def _bounds(qualifier: str | None, value: Decimal) -> tuple[Decimal | None, Decimal | None]:
     """(lowest, highest) possible true value given the qualifier; None is unbounded."""
-    q = result.qualifier
-    if q in (Qualifier.LT, Qualifier.LE):
+    if qualifier == "lt" or qualifier == "le":
         return None, value
-    if q in (Qualifier.GT, Qualifier.GE):
+    if qualifier == "gt" or qualifier == "ge":
         return value, None
     return value, value
 
@@ -379,27 +418,26 @@ def _bounds(result: Result, value: Decimal) -> tuple[Decimal | None, Decimal | N
 def _judge(
     low: Decimal | None,
     high: Decimal | None,
-    req: Requirement,
+    comparator: str,
     limit: Decimal,
     upper: Decimal | None,
     band: Decimal,
 ) -> Verdict:
-    c = req.comparator
-    if c in _UPPER:
-        strict = c is Comparator.LT
+    if comparator == "le" or comparator == "lt":
+        strict = comparator == "lt"
         if high is not None and (high < limit - band if strict else high <= limit - band):
             return "pass"
         if low is not None and (low >= limit + band if strict else low > limit + band):
             return "fail"
         return "undetermined"
-    if c in _LOWER:
-        strict = c is Comparator.GT
+    if comparator == "ge" or comparator == "gt":
+        strict = comparator == "gt"
         if low is not None and (low > limit + band if strict else low >= limit + band):
             return "pass"
         if high is not None and (high <= limit - band if strict else high < limit - band):
             return "fail"
         return "undetermined"
-    if c is Comparator.BETWEEN and upper is not None:
+    if comparator == "between" and upper is not None:
         if low is not None and high is not None and low >= limit + band and high <= upper - band:
             return "pass"
         if (high is not None and high < limit - band) or (low is not None and low > upper + band):
@@ -419,41 +457,51 @@ def _in_unit(value: Decimal, unit: str | None, target: str | None) -> Decimal | 
     return None
 
 
-def expected_outcome(test: Test) -> tuple[Verdict | None, list[tuple[str, str]]]:
-    """The outcome a test's results and criteria imply, and unit problems found.
+def expected_outcome(test: Mapping[str, Any]) -> tuple[Verdict | None, list[tuple[str, str]]]:
+    """The outcome a test's results and criteria imply (``test`` in its JSON form, a
+    member of a certificate's ``tests``), and unit problems found.
 
     Returns (None, …) when there is nothing numeric to judge. The problems are
     (code, message) pairs for incommensurable units.
     """
     problems: list[tuple[str, str]] = []
+    results, criteria = test.get("results"), test.get("criteria")
+    if not results or not criteria:
+        return None, problems
     verdicts: list[Verdict] = []
-    guard = test.decision_rule.type is DecisionRuleType.GUARD_BAND if test.decision_rule else False
-    for result in test.results:
-        if result.value is None:
+    rule = test.get("decisionRule")
+    guard = rule is not None and rule["type"] == "guard-band"
+    for result in results:
+        raw = result.get("value")
+        if raw is None:
             continue
-        for req in test.criteria:
-            limit_unit = req.limit.unit
-            value = _in_unit(result.value, result.unit, limit_unit)
+        measured, unit = Decimal(raw), result.get("unit")
+        for req in criteria:
+            limit = req["limit"]
+            limit_unit = limit["unit"]
+            value = _in_unit(measured, unit, limit_unit)
             if value is None:
-                if result.unit in UNITS and limit_unit in UNITS:
+                if unit in UNITS and limit_unit in UNITS:
                     problems.append(
                         (
                             "rule.unit-incommensurable",
-                            f"result in {result.unit} ({UNITS[result.unit].dimension}) against a "
+                            f"result in {unit} ({UNITS[unit].dimension}) against a "
                             f"limit in {limit_unit} ({UNITS[limit_unit].dimension})",
                         )
                     )
                 continue
-            band = Decimal(0)
-            if guard:
-                assert test.decision_rule is not None
-                if test.decision_rule.guard_band is not None:
-                    band = test.decision_rule.guard_band
-                elif result.uncertainty is not None:
-                    band = _in_unit(result.uncertainty.value, result.unit, limit_unit) or band
-            upper = _measure_in(req.upper_limit, limit_unit)
-            low, high = _bounds(result, value)
-            verdicts.append(_judge(low, high, req, req.limit.value, upper, band))
+            band = _ZERO
+            if rule is not None and guard:
+                if rule.get("guardBand") is not None:
+                    band = Decimal(rule["guardBand"])
+                elif result.get("uncertainty") is not None:
+                    spread = Decimal(result["uncertainty"]["value"])
+                    band = _in_unit(spread, unit, limit_unit) or band
+            upper = _measure_in(req.get("upperLimit"), limit_unit)
+            low, high = _bounds(result.get("qualifier"), value)
+            verdicts.append(
+                _judge(low, high, req["comparator"], Decimal(limit["value"]), upper, band)
+            )
     if not verdicts:
         return None, problems
     if "fail" in verdicts:
@@ -463,54 +511,50 @@ def expected_outcome(test: Test) -> tuple[Verdict | None, list[tuple[str, str]]]
     return "pass", problems
 
 
-def _measure_in(measure: Measure | None, unit: str) -> Decimal | None:
+def _measure_in(measure: Mapping[str, Any] | None, unit: str) -> Decimal | None:
     if measure is None:
         return None
-    return _in_unit(measure.value, measure.unit, unit)
+    return _in_unit(Decimal(measure["value"]), measure["unit"], unit)
 
 
-def _outcomes(cert: Certificate) -> Iterator[Finding]:
-    stated_outcomes = []
-    for i, test in enumerate(cert.tests):
-        stated_outcomes.append(test.outcome)
+def _outcomes(doc: Data) -> Iterator[Finding]:
+    stated_outcomes = set()
+    for i, test in enumerate(doc["tests"]):
+        stated = test["outcome"]
+        stated_outcomes.add(stated)
         expected, problems = expected_outcome(test)
         for code, message in problems:
-            yield _finding(code, f"test {test.id}: {message}", f"/tests/{i}/results")
-        stated = test.outcome
-        if expected is None or stated not in (Outcome.PASS, Outcome.FAIL):
+            yield _finding(code, f"test {test['id']}: {message}", f"/tests/{i}/results")
+        if expected is None or stated not in ("pass", "fail"):
             continue
         if expected == "undetermined":
             yield _finding(
                 "rule.outcome-undetermined",
-                f"test {test.id} states {stated.value}, but its results do not decide it "
+                f"test {test['id']} states {stated}, but its results do not decide it "
                 "against the limit",
                 f"/tests/{i}/outcome",
             )
-        elif expected != stated.value:
+        elif expected != stated:
             yield _finding(
                 "rule.outcome-contradicts-limit",
-                f"test {test.id} states {stated.value}, but its results against its limits "
+                f"test {test['id']} states {stated}, but its results against its limits "
                 f"give {expected}",
                 f"/tests/{i}/outcome",
             )
-    conclusion = cert.conclusion.outcome
-    if Outcome.FAIL in stated_outcomes and conclusion is not Outcome.FAIL:
+    conclusion = doc["conclusion"]["outcome"]
+    if "fail" in stated_outcomes and conclusion != "fail":
         yield _finding(
             "rule.conclusion-contradicts-tests",
-            f"the conclusion is {conclusion.value}, but a test failed",
+            f"the conclusion is {conclusion}, but a test failed",
             "/conclusion/outcome",
         )
-    elif (
-        conclusion is Outcome.FAIL
-        and Outcome.FAIL not in stated_outcomes
-        and Outcome.INCONCLUSIVE not in stated_outcomes
-    ):
+    elif conclusion == "fail" and not stated_outcomes & {"fail", "inconclusive"}:
         yield _finding(
             "rule.conclusion-contradicts-tests",
             "the conclusion is fail, but no test failed",
             "/conclusion/outcome",
         )
-    elif conclusion is Outcome.PASS and Outcome.INCONCLUSIVE in stated_outcomes:
+    elif conclusion == "pass" and "inconclusive" in stated_outcomes:
         yield _finding(
             "rule.conclusion-contradicts-tests",
             "the conclusion is pass, but a test is inconclusive",
@@ -524,93 +568,97 @@ _HS_DIGITS = {"HS": {2, 4, 6}, "CN": {8}, "HTS": {10}, "HTSUS": {10}, "TARIC": {
 _HS_CODE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
-def _countries(cert: Certificate) -> Iterator[tuple[str, str]]:
-    def party(p: Party | None, at: str) -> Iterator[tuple[str, str]]:
-        if p is not None and p.address is not None:
-            yield p.address.country_code, f"{at}/address/countryCode"
+def _countries(doc: Data) -> Iterator[tuple[str, str]]:
+    def party(p: Data | None, at: str) -> Iterator[tuple[str, str]]:
+        if p is not None and p.get("address") is not None:
+            yield p["address"]["countryCode"], f"{at}/address/countryCode"
 
-    yield from party(cert.issuer, "/issuer")
-    yield from party(cert.applicant, "/applicant")
-    for i, a in enumerate(cert.accreditations):
-        yield from party(a.body, f"/accreditations/{i}/body")
-    if cert.consignment is not None:
-        c = cert.consignment
-        yield from party(c.consignor, "/consignment/consignor")
-        yield from party(c.consignee, "/consignment/consignee")
-        if c.export_country:
-            yield c.export_country, "/consignment/exportCountry"
-        if c.import_country:
-            yield c.import_country, "/consignment/importCountry"
-    for i, p in enumerate(cert.products):
-        if p.origin_country:
-            yield p.origin_country, f"/products/{i}/originCountry"
-        yield from party(p.manufacturer, f"/products/{i}/manufacturer")
-    for i, s in enumerate(cert.samples):
-        yield from party(s.taken_by, f"/samples/{i}/takenBy")
-    for i, t in enumerate(cert.tests):
-        for j, req in enumerate(t.criteria):
-            if req.market and req.market != "EU":  # the EU is a market, not a country
-                yield req.market, f"/tests/{i}/criteria/{j}/market"
+    yield from party(doc["issuer"], "/issuer")
+    yield from party(doc.get("applicant"), "/applicant")
+    for i, a in enumerate(_items(doc, "accreditations")):
+        yield from party(a["body"], f"/accreditations/{i}/body")
+    c = doc.get("consignment")
+    if c is not None:
+        yield from party(c.get("consignor"), "/consignment/consignor")
+        yield from party(c.get("consignee"), "/consignment/consignee")
+        if c.get("exportCountry"):
+            yield c["exportCountry"], "/consignment/exportCountry"
+        if c.get("importCountry"):
+            yield c["importCountry"], "/consignment/importCountry"
+    for i, p in enumerate(doc["products"]):
+        if p.get("originCountry"):
+            yield p["originCountry"], f"/products/{i}/originCountry"
+        yield from party(p.get("manufacturer"), f"/products/{i}/manufacturer")
+    for i, s in enumerate(_items(doc, "samples")):
+        yield from party(s.get("takenBy"), f"/samples/{i}/takenBy")
+    for i, t in enumerate(doc["tests"]):
+        for j, req in enumerate(_items(t, "criteria")):
+            market = req.get("market")
+            if market and market != "EU":  # the EU is a market, not a country
+                yield market, f"/tests/{i}/criteria/{j}/market"
 
 
-def _unknown_units(cert: Certificate) -> Iterator[tuple[str, str]]:
+def _unknown_units(doc: Data) -> Iterator[tuple[str, str]]:
     """Units not in the Rec 20 table, and where (located only when found)."""
-    for i, p in enumerate(cert.products):
-        for name, m in (
-            ("quantity", p.quantity),
-            ("netWeight", p.net_weight),
-            ("grossWeight", p.gross_weight),
-        ):
-            if m is not None and m.unit not in UNITS:
-                yield m.unit, f"/products/{i}/{name}/unit"
-    for i, s in enumerate(cert.samples):
-        if s.size is not None and s.size.unit not in UNITS:
-            yield s.size.unit, f"/samples/{i}/size/unit"
-    for i, t in enumerate(cert.tests):
-        for j, r in enumerate(t.results):
-            if r.unit is not None and r.unit not in UNITS:
-                yield r.unit, f"/tests/{i}/results/{j}/unit"
-        for j, req in enumerate(t.criteria):
-            if req.limit.unit not in UNITS:
-                yield req.limit.unit, f"/tests/{i}/criteria/{j}/limit/unit"
-            if req.upper_limit is not None and req.upper_limit.unit not in UNITS:
-                yield req.upper_limit.unit, f"/tests/{i}/criteria/{j}/upperLimit/unit"
+    for i, p in enumerate(doc["products"]):
+        for name in ("quantity", "netWeight", "grossWeight"):
+            m = p.get(name)
+            if m is not None and m["unit"] not in UNITS:
+                yield m["unit"], f"/products/{i}/{name}/unit"
+    for i, s in enumerate(_items(doc, "samples")):
+        size = s.get("size")
+        if size is not None and size["unit"] not in UNITS:
+            yield size["unit"], f"/samples/{i}/size/unit"
+    for i, t in enumerate(doc["tests"]):
+        for j, r in enumerate(_items(t, "results")):
+            unit = r.get("unit")
+            if unit is not None and unit not in UNITS:
+                yield unit, f"/tests/{i}/results/{j}/unit"
+        for j, req in enumerate(_items(t, "criteria")):
+            if req["limit"]["unit"] not in UNITS:
+                yield req["limit"]["unit"], f"/tests/{i}/criteria/{j}/limit/unit"
+            upper = req.get("upperLimit")
+            if upper is not None and upper["unit"] not in UNITS:
+                yield upper["unit"], f"/tests/{i}/criteria/{j}/upperLimit/unit"
 
 
-def _codes(cert: Certificate) -> Iterator[Finding]:
+def _codes(doc: Data) -> Iterator[Finding]:
     from iso3166 import countries_by_alpha2
 
-    for code, at in _countries(cert):
+    for code, at in _countries(doc):
         if code not in countries_by_alpha2:
             yield _finding("rule.country-unknown", f"{code!r} is not an ISO 3166-1 code", at)
-    for unit, at in _unknown_units(cert):
+    for unit, at in _unknown_units(doc):
         yield _finding("rule.unit-unknown", f"unit {unit!r} is not in inspectx's Rec 20 table", at)
-    for i, p in enumerate(cert.products):
-        for j, c in enumerate(p.classifications):
-            lengths = _HS_DIGITS.get(c.system.upper())
-            digits = c.code.replace(".", "")
-            if lengths is not None and (not _HS_CODE.match(c.code) or len(digits) not in lengths):
+    for i, p in enumerate(doc["products"]):
+        for j, c in enumerate(_items(p, "classifications")):
+            system, code = c["system"], c["code"]
+            lengths = _HS_DIGITS.get(system.upper())
+            digits = code.replace(".", "")
+            if lengths is not None and (not _HS_CODE.match(code) or len(digits) not in lengths):
                 allowed = " or ".join(str(n) for n in sorted(lengths))
                 yield _finding(
                     "rule.hs-code-shape",
-                    f"{c.system} code {c.code!r} should have {allowed} digits",
+                    f"{system} code {code!r} should have {allowed} digits",
                     f"/products/{i}/classifications/{j}/code",
                 )
 
 
-def _replacement(cert: Certificate) -> Iterator[Finding]:
-    if cert.replaces is not None and not any(
-        cert.replaces in (r.uri, r.id) for r in cert.references
+def _replacement(doc: Data) -> Iterator[Finding]:
+    replaces = doc.get("replaces")
+    if replaces is not None and not any(
+        replaces in (r.get("uri"), r.get("id")) for r in _items(doc, "references")
     ):
         yield _finding(
             "rule.replaced-not-referenced",
-            f"the certificate replaces {cert.replaces} but does not list it in its references",
+            f"the certificate replaces {replaces} but does not list it in its references",
             "/replaces",
         )
-    if cert.status.value in ("replaced", "revoked"):
+    status = doc.get("status", "issued")
+    if status in ("replaced", "revoked"):
         yield _finding(
             "rule.status-not-current",
-            f"the certificate's own status is {cert.status.value}",
+            f"the certificate's own status is {status}",
             "/status",
         )
 
@@ -618,52 +666,55 @@ def _replacement(cert: Certificate) -> Iterator[Finding]:
 # --- ISO/IEC 17025 §7.8 profile ------------------------------------------------------------
 
 
-def _iso17025(cert: Certificate) -> Iterator[Finding]:
-    if not cert.title:
+def _iso17025(doc: Data) -> Iterator[Finding]:
+    if not doc.get("title"):
         yield _finding("iso17025.title-missing", "the report has no title", "/title")
-    if cert.issuer.address is None or not (cert.issuer.address.lines or cert.issuer.address.city):
+    issuer = doc["issuer"]
+    address = issuer.get("address")
+    if address is None or not (address.get("lines") or address.get("city")):
         yield _finding(
             "iso17025.lab-address-missing", "the issuer has no postal address", "/issuer/address"
         )
-    if cert.applicant is None:
+    if doc.get("applicant") is None:
         yield _finding("iso17025.customer-missing", "no applicant is named", "/applicant")
-    if not cert.statements:
+    if not doc.get("statements"):
         yield _finding("iso17025.statement-missing", "the report has no statements", "/statements")
-    if not cert.signatories:
+    if not doc.get("signatories"):
         yield _finding(
             "iso17025.signatory-missing", "no signatory authorised the report", "/signatories"
         )
-    issuer_name = cert.issuer.name
-    for i, s in enumerate(cert.samples):
-        if s.received_at is None:
+    issuer_name = issuer["name"]
+    for i, s in enumerate(_items(doc, "samples")):
+        if s.get("receivedAt") is None:
             yield _finding(
                 "iso17025.receipt-date-missing",
-                f"sample {s.id} has no date of receipt",
+                f"sample {s['id']} has no date of receipt",
                 f"/samples/{i}",
             )
-        if s.taken_by is not None and s.taken_by.name == issuer_name and s.plan is None:
+        taken_by = s.get("takenBy")
+        if taken_by is not None and taken_by["name"] == issuer_name and s.get("plan") is None:
             yield _finding(
                 "iso17025.sampling-plan-missing",
-                f"the lab took sample {s.id} without a plan",
+                f"the lab took sample {s['id']} without a plan",
                 f"/samples/{i}",
             )
-    for i, t in enumerate(cert.tests):
-        if t.performed_from is None and t.performed_to is None:
+    for i, t in enumerate(doc["tests"]):
+        if t.get("performedFrom") is None and t.get("performedTo") is None:
             yield _finding(
                 "iso17025.performance-date-missing",
-                f"test {t.id} has no date of performance",
+                f"test {t['id']} has no date of performance",
                 f"/tests/{i}",
             )
-        for j, r in enumerate(t.results):
-            if r.value is not None and r.unit is None:
+        for j, r in enumerate(_items(t, "results")):
+            if r.get("value") is not None and r.get("unit") is None:
                 yield _finding(
                     "iso17025.result-unit-missing",
-                    f"a result of test {t.id} has no unit",
+                    f"a result of test {t['id']} has no unit",
                     f"/tests/{i}/results/{j}",
                 )
-        if t.criteria and t.decision_rule is None:
+        if t.get("criteria") and t.get("decisionRule") is None:
             yield _finding(
                 "iso17025.decision-rule-missing",
-                f"test {t.id} states conformity without a decision rule",
+                f"test {t['id']} states conformity without a decision rule",
                 f"/tests/{i}",
             )
