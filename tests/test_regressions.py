@@ -168,3 +168,15 @@ def test_a_too_long_value_is_not_echoed_whole_and_its_hint_fits(fmt: str) -> Non
     assert finding.code == "schema.length"
     assert len(finding.message) <= 300
     assert "longer" in (finding.hint or "")
+
+
+@pytest.mark.parametrize("offset", ["+25:00", "-24:00", "+01:60", "+05:99"])
+def test_binding_refuses_an_offset_out_of_range_with_its_code(offset: str) -> None:
+    # binding data the schema had not seen raised a bare ValueError for +25:00 and
+    # read +01:60 as +02:00
+    from inspectx.formats.certificate import certificate_from_data
+    from tests.conftest import minimal_certificate_data
+
+    with pytest.raises(ModelError) as caught:
+        certificate_from_data(minimal_certificate_data(issuedAt=f"2026-01-02T10:00:00{offset}"))
+    assert (caught.value.code, caught.value.location) == ("model.invalid-value", "/issuedAt")

@@ -64,10 +64,14 @@ def load_json_lean(data: bytes, limits: Limits = DEFAULT_LIMITS) -> LeanJson | N
 
 
 def _xml_safe(compact: bytes) -> bool:
-    """No character XML cannot carry in orjson's output (two substring scans, usually)."""
+    """No character XML cannot carry in orjson's output (two substring scans, usually:
+    U+FFFE and U+FFFF are found through the prefix they share with a few other
+    characters, U+FFFD among them, which are rarer still)."""
     if b"\\" in compact and _NOT_XML_IN_ORJSON.search(compact):
         return False
-    return b"\xef\xbf\xbe" not in compact and b"\xef\xbf\xbf" not in compact
+    return b"\xef\xbf" not in compact or (
+        b"\xef\xbf\xbe" not in compact and b"\xef\xbf\xbf" not in compact
+    )
 
 
 class _Reject(Exception):

@@ -333,16 +333,17 @@ def _before(later: datetime | None, earlier: datetime | None) -> bool:
 
 
 def _dates(doc: Data) -> Iterator[Finding]:
-    at = _times()
+    at = _times()  # parses only what a comparison needs: most documents date few things
     samples = _items(doc, "samples")
-    sample_times = {s["id"]: (s, at(s.get("takenAt")), at(s.get("receivedAt"))) for s in samples}
     for i, s in enumerate(samples):
-        if _before(at(s.get("receivedAt")), at(s.get("takenAt"))):
+        taken, received = s.get("takenAt"), s.get("receivedAt")
+        if taken is not None and received is not None and _before(at(received), at(taken)):
             yield _finding(
                 "rule.date-order",
                 f"sample {s['id']} was received before it was taken",
                 f"/samples/{i}/receivedAt",
             )
+    samples_by_id: dict[str, Data] | None = None
     accreditations = {a["id"]: a for a in _items(doc, "accreditations") if a.get("id")}
     issued_at = at(doc["issuedAt"])
     for i, t in enumerate(doc["tests"]):
@@ -352,12 +353,13 @@ def _dates(doc: Data) -> Iterator[Finding]:
         first, last = at(performed_from), at(performed_to)
         start = first or last
         for ref in _items(t, "sampleRefs"):
-            known = sample_times.get(ref)
-            if known is None:
+            if samples_by_id is None:
+                samples_by_id = {s["id"]: s for s in samples}
+            sample = samples_by_id.get(ref)
+            if sample is None:
                 continue
-            sample, taken, received = known
-            for when, what in ((taken, "taken"), (received, "received")):
-                if _before(start, when):
+            for name, what in (("takenAt", "taken"), ("receivedAt", "received")):
+                if _before(start, at(sample.get(name))):
                     yield _finding(
                         "rule.date-order",
                         f"test {t['id']} started before sample {sample['id']} was {what}",
