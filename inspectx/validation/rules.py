@@ -470,7 +470,7 @@ def expected_outcome(test: Mapping[str, Any]) -> tuple[Verdict | None, list[tupl
     results, criteria = test.get("results"), test.get("criteria")
     if not results or not criteria:
         return None, problems
-    verdicts: list[Verdict] = []
+    verdicts: set[Verdict] = set()
     rule = test.get("decisionRule")
     guard = rule is not None and rule["type"] == "guard-band"
     for result in results:
@@ -481,7 +481,9 @@ def expected_outcome(test: Mapping[str, Any]) -> tuple[Verdict | None, list[tupl
         for req in criteria:
             limit = req["limit"]
             limit_unit = limit["unit"]
-            value = _in_unit(measured, unit, limit_unit)
+            # this runs for every result of every test: the common case (same unit, no
+            # qualifier, no guard band, no upper limit) takes no detour
+            value = measured if unit == limit_unit else _in_unit(measured, unit, limit_unit)
             if value is None:
                 if unit in UNITS and limit_unit in UNITS:
                     problems.append(
@@ -499,11 +501,12 @@ def expected_outcome(test: Mapping[str, Any]) -> tuple[Verdict | None, list[tupl
                 elif result.get("uncertainty") is not None:
                     spread = Decimal(result["uncertainty"]["value"])
                     band = _in_unit(spread, unit, limit_unit) or band
-            upper = _measure_in(req.get("upperLimit"), limit_unit)
-            low, high = _bounds(result.get("qualifier"), value)
-            verdicts.append(
-                _judge(low, high, req["comparator"], Decimal(limit["value"]), upper, band)
-            )
+            upper = req.get("upperLimit")
+            upper_value = None if upper is None else _measure_in(upper, limit_unit)
+            qualifier = result.get("qualifier")
+            low, high = (value, value) if qualifier is None else _bounds(qualifier, value)
+            limit_value = Decimal(limit["value"])
+            verdicts.add(_judge(low, high, req["comparator"], limit_value, upper_value, band))
     if not verdicts:
         return None, problems
     if "fail" in verdicts:
