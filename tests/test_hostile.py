@@ -193,3 +193,28 @@ def test_shared_hostile_xml_vectors(shared_reference: Path, tmp_path: Path) -> N
         assert result.returncode == 1
         assert code.encode() in result.stderr and b"Traceback" not in result.stderr
         assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("xml", "code"),
+    [
+        (b"<r>" + b"<a/>" * 5 + b"</r>", "format.xml.too-many-elements"),
+        (b"<r><!-- " + b"<" * 4 + b" --><a/></r>", None),  # "<" in a comment is no element
+        (b'<r><a x="1" y="2" z="3"/></r>', "format.xml.too-many-attributes"),
+        (b'<r a="1" b="2"><a x="1" y="2"/><b x="1"/></r>', None),
+        (b"<r>" + b"<a>" * 4 + b"</a>" * 4 + b"</r>", "format.xml.too-deep"),
+    ],
+    ids=["elements", "lt-in-comment", "attributes", "attributes-at-limit", "depth"],
+)
+def test_xml_shape_limits_hold_exactly_at_their_bounds(xml: bytes, code: str | None) -> None:
+    from inspectx.errors import InputError
+    from inspectx.formats.limits import Limits
+    from inspectx.formats.safexml import parse_xml
+
+    limits = Limits(max_elements=5, max_attributes=2, max_depth=4)
+    if code is None:
+        parse_xml(xml, limits)
+        return
+    with pytest.raises(InputError) as caught:
+        parse_xml(xml, limits)
+    assert caught.value.code == code

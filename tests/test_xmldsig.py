@@ -717,3 +717,29 @@ def test_signxml_reads_the_vetted_tree_and_leaves_it_whole(p256_signer: Signer) 
     assert etree.tostring(root) == before
     child = root[0]  # an element inside a document is still copied, as signxml does
     assert verifier.get_root(child) is not child
+
+
+def test_the_signed_bytes_must_be_the_received_document_in_exclusive_c14n(
+    p256_signer: Signer,
+) -> None:
+    # defence in depth behind the profile: what the reference digested is compared,
+    # byte for byte, with the received document less its signature
+    from inspectx.proofs.xmldsig import _check_covers_document
+
+    key, cert = p256_signer
+    signed = sign_xml(TOYS.read_bytes(), private_key=key, certificate=cert)
+
+    def parts() -> tuple[etree._Element, etree._Element, bytes]:
+        root = parse_xml(signed)
+        signature = root.find(f"{{{DSIG_NS}}}Signature")
+        assert signature is not None
+        unsigned = copy.deepcopy(root)
+        unsigned.remove(unsigned.find(f"{{{DSIG_NS}}}Signature"))
+        return root, signature, etree.tostring(unsigned, method="c14n", exclusive=True)
+
+    root, signature, digested = parts()
+    _check_covers_document(root, signature, root, digested)
+    root, signature, digested = parts()
+    with pytest.raises(XmlSignatureError) as caught:
+        _check_covers_document(root, signature, root, digested.replace(b"Pb", b"Pd", 1))
+    assert caught.value.code == "xmldsig.reference"

@@ -171,8 +171,11 @@ def _syntax_code(message: str) -> str:
 
 def _check_shape(root: etree._Element, data: bytes, limits: Limits) -> None:
     # XPath runs in C; a Python walk over the tree would cost more than the parse.
-    # (Entity nodes need a DOCTYPE, which is refused before this point.)
-    count = int(root.xpath("count(//*)"))  # type: ignore[arg-type]
+    # (Entity nodes need a DOCTYPE, which is refused before this point.) Every element
+    # needs a "<" of its own: where there are few, the elements need no counting.
+    count = data.count(b"<")
+    if count > limits.max_elements:
+        count = int(root.xpath("count(//*)"))  # type: ignore[arg-type]
     if count > limits.max_elements:
         raise LimitExceeded(
             "format.xml.too-many-elements",
@@ -186,15 +189,16 @@ def _check_shape(root: etree._Element, data: bytes, limits: Limits) -> None:
             hint="remove them: inspectx validates only against its own bundled schema, "
             "and xsi:type could change what an element means",
         )
-    if int(root.xpath("count(//@*)")) > limits.max_attributes:  # type: ignore[arg-type]
-        for el in root.iter():
-            if len(el.attrib) > limits.max_attributes:
-                raise LimitExceeded(
-                    "format.xml.too-many-attributes",
-                    f"an element has more than {limits.max_attributes} attributes",
-                    hint="no inspectx element has this many attributes",
-                    location=f"line {el.sourceline}",
-                )
+    # only the elements that have attributes (usually few) are looked at from Python
+    with_attributes: list[etree._Element] = root.xpath("//@*/..")  # type: ignore[assignment]
+    for el in with_attributes:
+        if len(el.attrib) > limits.max_attributes:
+            raise LimitExceeded(
+                "format.xml.too-many-attributes",
+                f"an element has more than {limits.max_attributes} attributes",
+                hint="no inspectx element has this many attributes",
+                location=f"line {el.sourceline}",
+            )
     if count > limits.max_depth and root.xpath("boolean(/*" + "/*" * limits.max_depth + ")"):
         raise LimitExceeded(
             "format.xml.too-deep",

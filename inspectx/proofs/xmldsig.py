@@ -371,7 +371,7 @@ def verify_xml_tree(
         )
     # signxml parsed the canonical form of our vetted tree: no DTD, no comments, in limits
     signed_root = signed_xml
-    _check_covers_document(root, signature, signed_root)
+    _check_covers_document(root, signature, signed_root, results[0].signed_data)
     signing_time = None
     if shape.signed_properties is not None:
         signed_properties = next(
@@ -973,18 +973,19 @@ def _key_value_spki(key_value: etree._Element) -> bytes:
 
 
 def _check_covers_document(
-    root: etree._Element, signature: etree._Element, signed_root: etree._Element
+    root: etree._Element, signature: etree._Element, signed_root: etree._Element, signed: bytes
 ) -> None:
-    """The signed data must be the received document without its signature (catalogue B1).
+    """The signed data must be the received document without its signature (catalogue B1):
+    ``signed``, the bytes the reference digested (the profile allows only enveloped
+    signature then exclusive c14n without comments), must be exactly that document in
+    exclusive c14n.
 
     Takes the signature out of ``root`` (the caller is done with it).
     """
     expected_tag = f"{{{CERTIFICATE_NS}}}{ROOT_ELEMENT}"
     location = _where(signature)
     root.remove(signature)
-    same = etree.tostring(root, method="c14n", exclusive=True, with_comments=False) == (
-        etree.tostring(signed_root, method="c14n", exclusive=True, with_comments=False)
-    )
+    same = etree.tostring(root, method="c14n", exclusive=True, with_comments=False) == signed
     if signed_root.tag != expected_tag or not same:
         raise XmlSignatureError(
             "xmldsig.reference",
