@@ -106,6 +106,51 @@ def test_workers_keep_what_they_inherit_out_of_the_collector() -> None:
     assert gc.get_freeze_count() == outside  # the caller's collector is left as it was
 
 
+def _chunk_pid(_x: int) -> int:
+    return os.getpid()
+
+
+def test_chunks_grow_for_cheap_inputs_and_stay_single_for_slow_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from inspectx.batch import engine
+    from inspectx.batch.engine import _MAX_CHUNK, _ChunkSize
+
+    cheap = _ChunkSize(None)
+    assert cheap.size == 1  # nothing measured yet
+    cheap.observe(0.001, 10)  # 0.1 ms an input: as many as fit the target, capped
+    assert cheap.size == _MAX_CHUNK
+    slow = _ChunkSize(None)
+    slow.observe(0.5, 1)
+    assert slow.size == 1
+    medium = _ChunkSize(None)
+    medium.observe(0.004, 2)  # 2 ms an input: about ten to a chunk
+    assert 5 <= medium.size <= 15
+    fixed = _ChunkSize(3)
+    fixed.observe(0.001, 10)
+    assert fixed.size == 3
+    # a real batch of cheap inputs: far fewer round trips than inputs, results in order
+    sent: list[int] = []
+    real_pool = engine._pool
+
+    def counting_pool(jobs: int, work: object) -> object:
+        pool = real_pool(jobs, work)  # type: ignore[arg-type]
+        submit = pool.submit
+
+        def counted(fn: object, chunk: list[int]) -> object:
+            sent.append(len(chunk))
+            return submit(fn, chunk)
+
+        pool.submit = counted
+        return pool
+
+    monkeypatch.setattr(engine, "_pool", counting_pool)
+    items = list(range(600))
+    results = list(run_ordered(_chunk_pid, iter(items), jobs=2))
+    assert [x for x, _pid in results] == items
+    assert sum(sent) == len(items) and len(sent) < 60 and max(sent) > 16, sent
+
+
 class _Crasher:
     """Squares its input; input 13 kills the worker process that runs it."""
 

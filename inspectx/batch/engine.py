@@ -126,9 +126,41 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
+def _run_chunk(chunk: Sequence[Any]) -> tuple[float, list[Any]]:
+    """The results of a chunk, and the seconds the worker spent on it."""
+    import time
+
     work = _WORKER_WORK[0]
-    return [work(item) for item in chunk]
+    start = time.perf_counter()
+    results = [work(item) for item in chunk]
+    return time.perf_counter() - start, results
+
+
+# Adaptive chunks: each round trip to a worker costs the parent about as much as a
+# small document, so cheap documents go in chunks of about this many seconds of work
+# (the tail of the batch stays balanced to within that), expensive ones one by one.
+_CHUNK_SECONDS = 0.02
+_MAX_CHUNK = 64
+
+
+class _ChunkSize:
+    """How many inputs the next chunk takes: ``fixed``, or sized from the seconds per
+    input the workers have reported so far (a moving average; one input at first)."""
+
+    __slots__ = ("fixed", "per_item", "size")
+
+    def __init__(self, fixed: int | None) -> None:
+        self.fixed = fixed
+        self.size = max(1, fixed or 1)
+        self.per_item: float | None = None
+
+    def observe(self, seconds: float, items: int) -> None:
+        if self.fixed is not None or not items:
+            return
+        per_item = seconds / items
+        self.per_item = per_item if self.per_item is None else 0.7 * self.per_item + 0.3 * per_item
+        wanted = _CHUNK_SECONDS / self.per_item if self.per_item > 0 else _MAX_CHUNK
+        self.size = max(1, min(_MAX_CHUNK, int(wanted)))
 
 
 def run_ordered(
@@ -136,7 +168,7 @@ def run_ordered(
     items: Iterable[In],
     *,
     jobs: int = 1,
-    chunk_size: int = 4,
+    chunk_size: int | None = None,
     window: int | None = None,
     done: Callable[[In], Out | None] | None = None,
 ) -> Iterator[tuple[In, Out]]:
@@ -148,10 +180,12 @@ def run_ordered(
     results are pickled.
 
     ``jobs`` worker processes (1: in this process); inputs are sent to them in
-    chunks of ``chunk_size`` (fewer round trips for small documents), with at most
-    ``window`` chunks in flight (default ``2 × jobs``). ``done(item)``, when given,
-    is asked first, in this process: a result it returns is used as is and the item
-    is not sent to a worker (e.g. an output that already exists, with --resume).
+    chunks (fewer round trips for small documents) of ``chunk_size`` inputs, or by
+    default as many as take the workers about 20 ms (measured as the batch runs,
+    at most 64), with at most ``window`` chunks in flight (default ``2 × jobs``).
+    ``done(item)``, when given, is asked first, in this process: a result it returns
+    is used as is and the item is not sent to a worker (e.g. an output that already
+    exists, with --resume).
     ``work.prepare()``, when it exists, is called once first (to compile validators
     that the workers then inherit).
 
@@ -181,7 +215,7 @@ def run_ordered(
                 known = done(item) if done is not None else None
                 yield item, known if known is not None else work(item)
             return
-        yield from _run_pool(work, items, jobs, max(1, chunk_size), window or 2 * jobs, done)
+        yield from _run_pool(work, items, jobs, _ChunkSize(chunk_size), window or 2 * jobs, done)
 
 
 def _can_fork() -> bool:
@@ -207,7 +241,7 @@ def _isolated(work: Callable[[In], Out], item: In, crashed: Callable[[In], Out])
 
     single = _pool(1, work)
     try:
-        return single.submit(_run_chunk, [item]).result()[0]  # type: ignore[no-any-return]
+        return single.submit(_run_chunk, [item]).result()[1][0]  # type: ignore[no-any-return]
     except BrokenProcessPool:
         return crashed(item)
     finally:
@@ -220,7 +254,7 @@ def _finished(outcome: Any) -> list[Any] | None:
     if isinstance(outcome, list):
         return outcome
     if outcome.done() and not outcome.cancelled() and outcome.exception() is None:
-        return outcome.result()  # type: ignore[no-any-return]
+        return outcome.result()[1]  # type: ignore[no-any-return]
     return None
 
 
@@ -242,7 +276,7 @@ def _run_pool(
     work: Callable[[In], Out],
     items: Iterable[In],
     jobs: int,
-    chunk_size: int,
+    chunk_size: _ChunkSize,
     window: int,
     done: Callable[[In], Out | None] | None,
 ) -> Iterator[tuple[In, Out]]:
@@ -269,7 +303,7 @@ def _run_pool(
                             break
                         continue
                     chunk.append(item)
-                    if len(chunk) >= chunk_size:
+                    if len(chunk) >= chunk_size.size:
                         break
                 else:
                     exhausted = True
@@ -282,7 +316,8 @@ def _run_pool(
                 results = outcome
             else:
                 try:
-                    results = outcome.result()
+                    seconds, results = outcome.result()
+                    chunk_size.observe(seconds, len(results))
                 except BrokenProcessPool:
                     crashed = getattr(work, "crashed", None)
                     if crashed is None:
