@@ -271,10 +271,16 @@ def write_atomic(path: str, data: bytes, *, force: bool = False, private: bool =
 
 
 def stage_output(
-    directory: str, data: bytes, *, private: bool = False, owner: int | None = None
+    directory: str,
+    data: bytes,
+    *,
+    private: bool = False,
+    owner: int | None = None,
+    sync: bool = True,
 ) -> str:
     """The first half of :func:`write_atomic`: ``data`` in a new hidden temporary file
-    in ``directory`` (created with O_EXCL), flushed and fsynced; returns its path.
+    in ``directory`` (created with O_EXCL), flushed and (unless not ``sync``, when
+    :func:`commit_output` must) fsynced; returns its path.
 
     ``owner`` is the process id its name carries (default: this process), so that
     :func:`remove_stale_temporaries` can tell a dead writer's files. On any error
@@ -297,7 +303,8 @@ def stage_output(
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -309,13 +316,21 @@ def stage_output(
     return tmp
 
 
-def commit_output(staged: str, path: str, *, force: bool = False) -> None:
+def commit_output(staged: str, path: str, *, force: bool = False, sync: bool = False) -> None:
     """The second half of :func:`write_atomic`: rename the ``staged`` file (from
-    :func:`stage_output`, in the same directory) over ``path``; refused unless
-    ``force`` when ``path`` exists. ``staged`` is gone afterwards, whatever happens."""
+    :func:`stage_output`, in the same directory) over ``path``, fsyncing it first if
+    ``sync`` (a batch's workers stage without waiting for the disk; the rename never
+    comes before the data is on it); refused unless ``force`` when ``path`` exists.
+    ``staged`` is gone afterwards, whatever happens."""
     try:
         if os.path.lexists(path) and not force:
             raise _exists(path)
+        if sync:
+            fd = os.open(staged, os.O_RDONLY)
+            try:
+                os.fsync(fd)  # flushes the file, whichever process wrote it
+            finally:
+                os.close(fd)
         os.replace(staged, path)
     except OSError as exc:
         discard_staged(staged)

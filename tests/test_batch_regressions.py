@@ -484,3 +484,86 @@ def test_delivery_verify_takes_zip_and_json_lines_archives(tmp_path: Path) -> No
         (f"{archive}!/p/one.jsonld", "VALID"), (f"{lines_file}:1", "VALID")
     ]  # fmt: skip
     assert run.returncode == 0, run.stderr
+
+
+def test_workers_stage_without_fsync_and_the_commit_fsyncs_before_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # moving the fsync from the workers to the commit must not let a rename come first
+    from inspectx._io import InputFile, commit_output
+    from inspectx.batch.jobs import _stage
+
+    calls: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(
+        os, "replace", lambda a, b: (calls.append("replace"), real_replace(a, b))[1]
+    )
+    staged = _stage(InputFile(path="a.json", relative="a.json"), b"doc", str(tmp_path), None)
+    assert calls == []  # the worker wrote, did not wait for the disk
+    commit_output(staged, str(tmp_path / "a.xml"), sync=True)
+    assert calls == ["fsync", "replace"]
+    assert (tmp_path / "a.xml").read_bytes() == b"doc"
+
+
+def test_a_full_disk_at_the_commit_fsync_stops_the_batch_with_nothing_partial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from inspectx._io import NoSpace, commit_output, stage_output
+
+    staged = stage_output(str(tmp_path), b"doc", sync=False)
+
+    def no_space(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(NoSpace):
+        commit_output(staged, str(tmp_path / "out.xml"), sync=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # neither output nor staged file
+    from inspectx._io import InputFile
+    from inspectx.cli import _failed
+
+    outcome = _failed(InputFile(path="a.json", relative="a.json"), NoSpace("output.unwritable",
+                      "full", hint="free space"))  # fmt: skip
+    assert outcome.disk_full  # the batch stops at it, as at a full disk in a worker
+
+
+class _Square:
+    def __call__(self, x: int) -> int:
+        return x * x
+
+    def crashed(self, x: int) -> int:
+        return -x
+
+
+def test_a_pool_that_refuses_work_after_a_worker_died_does_not_end_the_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a worker killed while the parent was filling the window: submit() raised
+    # BrokenProcessPool outside the recovery, and the batch ended with an internal error
+    from concurrent.futures.process import BrokenProcessPool
+
+    real_pool = engine._pool
+    refusals = [5]  # the sixth chunk sent to the first pool is refused
+
+    def refusing_pool(jobs: int, work: object) -> object:
+        pool = real_pool(jobs, work)  # type: ignore[arg-type]
+        submit = pool.submit
+
+        def maybe_refuse(fn: object, chunk: list[int]) -> object:
+            if refusals and refusals[0] == 0:
+                refusals.clear()
+                raise BrokenProcessPool("a child process terminated abruptly")
+            if refusals:
+                refusals[0] -= 1
+            return submit(fn, chunk)
+
+        pool.submit = maybe_refuse
+        return pool
+
+    monkeypatch.setattr(engine, "_pool", refusing_pool)
+    results = list(engine.run_ordered(_Square(), range(40), jobs=2, chunk_size=2))
+    assert results == [(x, x * x) for x in range(40)]
+    assert not refusals  # the refusal happened

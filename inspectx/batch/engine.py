@@ -248,6 +248,21 @@ def _isolated(work: Callable[[In], Out], item: In, crashed: Callable[[In], Out])
         single.shutdown(wait=True)
 
 
+def _submit(pool: Any, chunk: list[Any]) -> Any:
+    """A future of the chunk's results. A pool whose worker has just died refuses new
+    work: the chunk then gets a future that failed as the others in flight do, and is
+    run again with them."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(_run_chunk, chunk)
+    except BrokenProcessPool as exc:
+        refused: Future[Any] = Future()
+        refused.set_exception(exc)
+        return refused
+
+
 def _finished(outcome: Any) -> list[Any] | None:
     """The results of a chunk: already known (a list), or its future's when it finished
     without an error; ``None`` when it must run (again)."""
@@ -296,7 +311,7 @@ def _run_pool(
                     known = done(item) if done is not None else None
                     if known is not None:
                         if chunk:  # keep the order: send what came before it first
-                            pending.append((chunk, pool.submit(_run_chunk, chunk)))
+                            pending.append((chunk, _submit(pool, chunk)))
                             chunk = []
                         pending.append(([item], [known]))
                         if len(pending) >= window:
@@ -308,7 +323,7 @@ def _run_pool(
                 else:
                     exhausted = True
                 if chunk:
-                    pending.append((chunk, pool.submit(_run_chunk, chunk)))
+                    pending.append((chunk, _submit(pool, chunk)))
             if not pending:
                 break
             chunk_items, outcome = pending.popleft()
@@ -331,7 +346,7 @@ def _run_pool(
                     # the chunks that were done before the crash keep their results (run
                     # again, they would stage their outputs twice); the others run again
                     pending = deque(
-                        (c, _finished(o) or pool.submit(_run_chunk, c)) for c, o in pending
+                        (c, _finished(o) or _submit(pool, c)) for c, o in pending
                     )
             yield from zip(chunk_items, results, strict=True)
         if worker_died:

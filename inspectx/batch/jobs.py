@@ -55,8 +55,9 @@ XMLDSIG_NS = b"http://www.w3.org/2000/09/xmldsig#"
 class Outcome:
     """What one input gave: its report entry, exit code, and output (if any): its bytes
     in ``output``, or, for a job given a ``stage_dir``, the path of a hidden temporary
-    file already written and fsynced beside its destination (``staged``: the caller
-    renames it into place, :func:`inspectx._io.commit_output`, or discards it).
+    file already written beside its destination (``staged``: the caller fsyncs and
+    renames it into place, :func:`inspectx._io.commit_output` with ``sync``, or
+    discards it).
     ``disk_full``: the output could not be written for want of space."""
 
     exit_code: int
@@ -84,7 +85,7 @@ def _with_output(
     item: InputFile, entry: dict[str, Any], data: bytes, fmt: str, *,
     stage_dir: str | None, owner: int | None, notes: tuple[str, ...] = (),
 ) -> Outcome:  # fmt: skip
-    """A job's outcome that carries an output: staged (written and fsynced by the
+    """A job's outcome that carries an output: staged (written by the
     worker) beside its destination when the batch writes into ``stage_dir``, else the
     bytes themselves."""
     if stage_dir is not None:
@@ -109,7 +110,9 @@ def _stage(item: InputFile, data: bytes, stage_dir: str, owner: int | None) -> s
             f"cannot create the folder {folder}: {exc.strerror}",
             hint="check that no file stands where the folder must go, and the permissions",
         ) from None
-    return stage_output(folder, data, owner=owner)
+    # not fsynced here: the caller does that before the rename, so that the worker
+    # goes on computing while the disk catches up
+    return stage_output(folder, data, owner=owner, sync=False)
 
 
 def exit_code_for(exc: InspectxError) -> int:
@@ -204,7 +207,7 @@ class _Job(abc.ABC):
 class ConvertJob(_Job):
     """Convert one document (``inspectx convert``); the output format is in the outcome.
 
-    With ``stage_dir`` the output is written (fsynced) by the job itself beside its
+    With ``stage_dir`` the output is written by the job itself beside its
     destination under that folder, named for process ``owner``: see :class:`Outcome`."""
 
     target: str | None = None

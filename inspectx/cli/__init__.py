@@ -560,22 +560,23 @@ def _exit_code_for(exc: InspectxError) -> int:
 
 
 def _failed(item: InputFile, exc: InspectxError) -> Outcome:
+    from inspectx._io import NoSpace
     from inspectx.batch.jobs import Outcome
 
-    return Outcome(exit_code=_exit_code_for(exc),
-                   entry={"source": item.name, "error": exc.as_dict()})  # fmt: skip
+    return Outcome(exit_code=_exit_code_for(exc), entry={"source": item.name,
+                   "error": exc.as_dict()}, disk_full=isinstance(exc, NoSpace))  # fmt: skip
 
 
 def _put_output(outcome: Outcome, destination: str | None, force: bool) -> None:
-    """Put an outcome's output in place: its staged file (written and fsynced by the
-    worker) renamed to ``destination``, or its bytes written there atomically; with no
-    destination (standard output) nothing happens here."""
+    """Put an outcome's output in place: its staged file (written by the worker)
+    fsynced and renamed to ``destination``, or its bytes written there atomically; with
+    no destination (standard output) nothing happens here."""
     from inspectx._io import commit_output, write_atomic
 
     if destination is None:
         return
     if outcome.staged is not None:
-        commit_output(outcome.staged, destination, force=force)
+        commit_output(outcome.staged, destination, force=force, sync=True)
     else:
         assert outcome.output is not None
         write_atomic(destination, outcome.output, force=force)
