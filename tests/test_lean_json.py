@@ -215,6 +215,33 @@ def test_reading_refuses_every_leaf_the_lazy_binding_would(pointer: str, value: 
     assert caught.value.location == pointer
 
 
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("/issuedAt", "2026-02-30T10:00:00Z"),
+        ("/issuedAt", "2026-01-02T10:00:00-00:00"),
+        ("/accreditations/0/validUntil", "2027-04-31"),
+        ("/samples/0/takenAt", "2026-11-31T09:30:00+01:00"),
+        ("/references/0/data", "QR=="),
+    ],
+    ids=lambda v: str(v).strip("/").replace("/", "."),
+)
+def test_xml_validation_locates_every_leaf_the_model_refuses(pointer: str, value: str) -> None:
+    # XML is read straight to JSON data for the rules; a leaf the model refuses must
+    # still be reported where it is, by XPath and line
+    from pathlib import Path
+
+    from inspectx.formats.certificate import data_to_xml_bytes, pointer_to_xpath, read_xml_root
+
+    data = json.loads(Path(_FIXTURE).read_text(encoding="utf-8"))
+    _set(data, pointer, value)
+    xml = data_to_xml_bytes(data)
+    report = validate_bytes(xml)
+    expected = pointer_to_xpath(read_xml_root(xml), pointer)
+    assert [(f.code, f.location) for f in report.findings] == [("model.invalid-value", expected)]
+    assert report.certificate is None
+
+
 def test_model_bound_on_first_use_equals_the_checked_binding() -> None:
     from pathlib import Path
 

@@ -103,9 +103,9 @@ def test_absent_is_absent_no_null_or_empty() -> None:
 @given(cert=certificates)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fast_writers_and_binder_match_the_reference_paths(cert: object) -> None:
-    """The string XML writer, orjson, the direct XML binder and the binder for
-    schema-valid data are shortcuts; they must give exactly what the lxml tree,
-    json.dumps and bind() give."""
+    """The string XML writer, orjson, the direct XML binder, the binder for
+    schema-valid data and the XML-to-data reader are shortcuts; they must give exactly
+    what the lxml tree, json.dumps and bind() give."""
     import json as stdjson
 
     from inspectx.formats._bind import bind, bind_element
@@ -131,6 +131,12 @@ def test_fast_writers_and_binder_match_the_reference_paths(cert: object) -> None
     parsed = etree.fromstring(reference_xml)
     assert bind_element(Certificate, parsed) == bind(Certificate, element_to_data(parsed)) == cert
     assert certificate_from_valid_data(data) == cert
+    # validation reads XML to JSON data without the model, and checks its leaves alone:
+    # the generated functions themselves (not their fallback to binding) must agree
+    from inspectx.formats._codegen import compiled
+
+    assert compiled().data_element[Certificate](parsed) == data
+    compiled().check_element[Certificate](parsed)
 
 
 def test_minus_zero_offset_is_refused() -> None:

@@ -345,9 +345,7 @@ def _run_pool(
                     pool = _pool(jobs, work)
                     # the chunks that were done before the crash keep their results (run
                     # again, they would stage their outputs twice); the others run again
-                    pending = deque(
-                        (c, _finished(o) or _submit(pool, c)) for c, o in pending
-                    )
+                    pending = deque((c, _finished(o) or _submit(pool, c)) for c, o in pending)
             yield from zip(chunk_items, results, strict=True)
         if worker_died:
             _remove_leftovers(work)

@@ -34,6 +34,7 @@ class Compiled:
     check_valid: dict[type, Callable[[Any], None]]
     bind_element: dict[type, Callable[[Any], Any]]
     check_element: dict[type, Callable[[Any], None]]
+    data_element: dict[type, Callable[[Any], dict[str, Any]]]
     unbind: dict[type, Callable[[Any], dict[str, Any]]]
     write_xml: dict[type, Callable[[Any, list[str], str], None]]
 
@@ -451,6 +452,63 @@ def _gen_check_element(src: _Source, rec: Record) -> None:
             src.emit(3, f"{src.name_for('conv', b._xml_leaf_in(f))}(child.text)")
 
 
+def _xml_text_to_json(src: _Source, f: Field, var: str) -> str:
+    """An expression for the JSON value of XSD-valid text ``var`` of leaf ``f``: what
+    binding then unbinding it gives (canonical decimals and date-times), checked as
+    binding checks it (raises on 30 February)."""
+    if f.kind is Kind.DECIMAL:
+        return f"format(Decimal({var}), 'f')"
+    if f.kind is Kind.DATETIME:
+        return f"format_datetime({src.name_for('conv', b.parse_datetime)}({var}))"
+    if f.kind is Kind.DATE:
+        return f"{src.name_for('conv', b._xml_leaf_in(f))}({var}).isoformat()"
+    if f.kind is Kind.INTEGER:
+        return f"int({var})"
+    if f.kind is Kind.BASE64:  # canonical base64 is its own JSON form
+        return f"({src.name_for('conv', b._xml_leaf_in(f))}({var}), {var})[1]"
+    return var  # text and enumeration values are their JSON form
+
+
+def _gen_data_element(src: _Source, rec: Record) -> None:
+    """An XSD-valid element straight to the JSON data binding then unbinding it would
+    give, without building the model. Raises some exception where binding would fail;
+    the caller then binds, which says what and where."""
+    src.emit(0, f"def {_fn('datax', rec)}(el):")
+    src.emit(1, "out = {}")
+    if rec.content is not None:
+        for f in rec.fields:
+            read = "el.text" if f.name == rec.content else (
+                f"el.get({(f'{{{XML_NS}}}lang' if f.name == 'lang' else f.name)!r})"
+            )  # fmt: skip
+            src.emit(1, f"x = {read}")
+            src.emit(1, "if x is not None:")
+            src.emit(2, f"out[{f.name!r}] = {_xml_text_to_json(src, f, 'x')}")
+    else:
+        index = src.name_for(
+            "index", {f"{{{CERTIFICATE_NS}}}{f.name}": i for i, f in enumerate(rec.fields)}
+        )
+        src.emit(1, "for child in el:")
+        src.emit(2, f"i = {index}[child.tag]")
+        for i, f in enumerate(rec.fields):
+            src.emit(2, f"{'if' if i == 0 else 'elif'} i == {i}:")
+            if f.kind is Kind.RECORD:
+                value = f"{_fn('datax', RECORDS[f.target])}(child)"  # type: ignore[index]
+            else:
+                src.emit(3, "x = child.text")
+                value = _xml_text_to_json(src, f, "x")
+            if f.repeated:
+                src.emit(3, f"out.setdefault({f.name!r}, []).append({value})")
+            else:
+                src.emit(3, f"out[{f.name!r}] = {value}")
+    for f in rec.fields:  # what binding fills in, unbinding writes out
+        default = _default_of(rec.cls, f.attr)
+        if default is not None and not f.repeated:
+            text = default.value if isinstance(default, enum.Enum) else default
+            src.emit(1, f"if {f.name!r} not in out:")
+            src.emit(2, f"out[{f.name!r}] = {text!r}")
+    src.emit(1, "return out")
+
+
 def _gen_write_xml(src: _Source, rec: Record) -> None:
     """Writer for a model bound from a valid document (no checks: see module doc)."""
     src.emit(0, f"def {_fn('writex', rec)}(o, out, ind):")
@@ -509,6 +567,7 @@ def _generate() -> Compiled:
         _gen_bind_element(src, rec)
         if _needs_check(rec):
             _gen_check_element(src, rec)
+        _gen_data_element(src, rec)
         if rec.content is None:
             _gen_write_xml(src, rec)
     namespace: dict[str, Any] = {
@@ -544,6 +603,7 @@ def _generate() -> Compiled:
         check_element={
             r.cls: namespace[_fn("checkx", r)] for r in RECORDS.values() if _needs_check(r)
         },
+        data_element={r.cls: namespace[_fn("datax", r)] for r in RECORDS.values()},
         unbind={r.cls: namespace[_fn("unbind", r)] for r in RECORDS.values()},
         write_xml={
             r.cls: namespace[_fn("writex", r)] for r in RECORDS.values() if r.content is None

@@ -32,6 +32,7 @@ __all__ = [
     "check_certificate_root",
     "check_valid_data",
     "check_valid_element",
+    "data_from_valid_element",
     "data_to_json_bytes",
     "data_to_xml_bytes",
     "detect_format",
@@ -130,6 +131,19 @@ def check_valid_element(root: etree._Element) -> None:
         compiled().check_element[Certificate](root)
     except Exception:  # the binder says what and where
         certificate_from_element(root)
+
+
+def data_from_valid_element(root: etree._Element) -> dict[str, Any]:
+    """The JSON data of an XSD-valid ``<certificate>`` element: what
+    ``certificate_to_data(certificate_from_element(root))`` gives, without building the
+    model. Raises the :class:`ModelError` binding would raise."""
+    from inspectx.formats._codegen import compiled
+
+    try:
+        data: dict[str, Any] = compiled().data_element[Certificate](root)
+    except Exception:  # the binder says what and where
+        return certificate_to_data(certificate_from_element(root))
+    return data
 
 
 def certificate_from_data(data: Any) -> Certificate:

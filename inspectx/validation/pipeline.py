@@ -22,6 +22,7 @@ from inspectx.formats.certificate import (
     certificate_from_valid_data,
     certificate_to_data,
     check_valid_data,
+    data_from_valid_element,
     data_to_json_bytes,
     data_to_xml_bytes,
     detect_format,
@@ -155,12 +156,12 @@ def _model_layer(parsed: _Parsed) -> tuple[Any, Certificate | None]:
     """The model layer: the certificate's JSON data once every value in it is one the
     model can hold, and the model where checking it meant building it (``None`` where
     a check without building sufficed: bound on first use). Raises :class:`ModelError`."""
-    if parsed.format == "json" and parsed.schema_valid and parsed.xml_safe:
+    if parsed.format == "xml":
+        return data_from_valid_element(parsed.root), None
+    if parsed.schema_valid and parsed.xml_safe:
         check_valid_data(parsed.json_data)
         return parsed.json_data, None
-    cert = _bind(parsed)
-    data = parsed.json_data if parsed.format == "json" else certificate_to_data(cert)
-    return data, cert
+    return parsed.json_data, certificate_from_data(parsed.json_data)
 
 
 def read_certificate(
