@@ -133,3 +133,14 @@ def test_rules_read_the_data_received_as_they_read_the_model(path: Path) -> None
         pytest.skip("a model-layer fixture: the rules never see it")
     assert check_rules(data) == check_rules(cert)
     assert check_profile(data, "iso17025") == check_profile(cert, "iso17025")
+
+
+def test_expected_outcome_takes_a_model_test_or_its_json() -> None:
+    from inspectx.formats.certificate import certificate_from_data
+    from inspectx.validation.rules import expected_outcome
+
+    data = json.loads((FIXTURES / "rules" / "outcome-contradicts-limit.json").read_bytes())
+    cert = certificate_from_data(data)
+    judged = [expected_outcome(t) for t in cert.tests]
+    assert judged == [expected_outcome(t) for t in data["tests"]]
+    assert any(verdict is not None for verdict, _problems in judged)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -163,11 +164,13 @@ class VerifiedXml:
     fingerprint (lower-case hex) of the pinned X.509 certificate; the algorithms are the
     XMLDSig URIs found in ``SignedInfo``. ``profile`` is ``"xmldsig"`` or
     ``"xades-baseline-b"``; for XAdES, ``signing_time`` is the signed ``SigningTime``.
-    ``signed_root`` is the signed ``<certificate>`` element as signxml read it back from
-    its canonical form (not to be modified).
+    ``signed_sha256`` is the SHA-256 (lower-case hex) of the canonical bytes the
+    signature covers, and ``signed_root`` the signed ``<certificate>`` element as signxml
+    read it back from them (not to be modified).
     """
 
     signed_root: etree._Element = field(repr=False, compare=False)
+    signed_sha256: str
     signer: str
     signature_algorithm: str
     digest_algorithm: str
@@ -185,6 +188,22 @@ class VerifiedXml:
             model = certificate_from_element(self.signed_root)
             object.__setattr__(self, "_model", model)  # a cache: fixed by signed_root
         return model
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # an lxml element cannot be pickled: its canonical bytes can
+        return (_verified_xml, (etree.tostring(self.signed_root, method="c14n"), self.signed_sha256,
+                self.signer, self.signature_algorithm, self.digest_algorithm, self.profile,
+                self.signing_time, self._model))  # fmt: skip
+
+
+def _verified_xml(signed: bytes, *fields: Any) -> VerifiedXml:
+    sha256, signer, signature_algorithm, digest_algorithm, profile, signing_time, model = fields
+    return VerifiedXml(
+        signed_root=parse_xml(signed),
+        signed_sha256=sha256, signer=signer, signature_algorithm=signature_algorithm,
+        digest_algorithm=digest_algorithm, profile=profile, signing_time=signing_time,
+        _model=model,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- signing
@@ -371,7 +390,7 @@ def verify_xml_tree(
         )
     # signxml parsed the canonical form of our vetted tree: no DTD, no comments, in limits
     signed_root = signed_xml
-    _check_covers_document(root, signature, signed_root, results[0].signed_data)
+    _check_covers_document(root, signature, signed_root)
     signing_time = None
     if shape.signed_properties is not None:
         signed_properties = next(
@@ -386,6 +405,7 @@ def verify_xml_tree(
     check_valid_element(signed_root)  # what the XSD cannot judge; bound when first asked for
     return VerifiedXml(
         signed_root=signed_root,
+        signed_sha256=hashlib.sha256(results[0].signed_data).hexdigest(),
         signer=certificate.fingerprint(hashes.SHA256()).hex(),
         signature_algorithm=shape.method.value,
         digest_algorithm=shape.data_digest.value,
@@ -973,19 +993,20 @@ def _key_value_spki(key_value: etree._Element) -> bytes:
 
 
 def _check_covers_document(
-    root: etree._Element, signature: etree._Element, signed_root: etree._Element, signed: bytes
+    root: etree._Element, signature: etree._Element, signed_root: etree._Element
 ) -> None:
-    """The signed data must be the received document without its signature (catalogue B1):
-    ``signed``, the bytes the reference digested (the profile allows only enveloped
-    signature then exclusive c14n without comments), must be exactly that document in
-    exclusive c14n.
+    """The signed data must be the received document without its signature (catalogue B1).
 
+    Both are compared in exclusive c14n: the reference may have canonicalised
+    inclusively (XAdES does), which keeps namespace declarations nothing uses.
     Takes the signature out of ``root`` (the caller is done with it).
     """
     expected_tag = f"{{{CERTIFICATE_NS}}}{ROOT_ELEMENT}"
     location = _where(signature)
     root.remove(signature)
-    same = etree.tostring(root, method="c14n", exclusive=True, with_comments=False) == signed
+    same = etree.tostring(root, method="c14n", exclusive=True, with_comments=False) == (
+        etree.tostring(signed_root, method="c14n", exclusive=True, with_comments=False)
+    )
     if signed_root.tag != expected_tag or not same:
         raise XmlSignatureError(
             "xmldsig.reference",

@@ -22,9 +22,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from inspectx.formats._bind import parse_datetime
+from inspectx.formats._bind import parse_datetime, unbind
 from inspectx.formats.certificate import certificate_to_data
-from inspectx.model import Certificate
+from inspectx.model import Certificate, Test
 from inspectx.validation.report import Finding, Severity
 from inspectx.validation.units import UNITS, convert
 
@@ -462,13 +462,18 @@ def _in_unit(value: Decimal, unit: str | None, target: str | None) -> Decimal | 
     return None
 
 
-def expected_outcome(test: Mapping[str, Any]) -> tuple[Verdict | None, list[tuple[str, str]]]:
-    """The outcome a test's results and criteria imply (``test`` in its JSON form, a
-    member of a certificate's ``tests``), and unit problems found.
+def expected_outcome(
+    test: Test | Mapping[str, Any],
+) -> tuple[Verdict | None, list[tuple[str, str]]]:
+    """The outcome a test's results and criteria imply (``test`` a model
+    :class:`~inspectx.model.Test` or its JSON form, a member of a certificate's
+    ``tests``), and unit problems found.
 
     Returns (None, …) when there is nothing numeric to judge. The problems are
     (code, message) pairs for incommensurable units.
     """
+    if isinstance(test, Test):
+        test = unbind(test)
     problems: list[tuple[str, str]] = []
     results, criteria = test.get("results"), test.get("criteria")
     if not results or not criteria:
