@@ -263,14 +263,20 @@ def _references_and_ids(doc: Data) -> Iterator[Finding]:
                     f"/samples/{i}/productRefs/{j}",
                 )
     for i, test in enumerate(tests):
-        for j, ref in enumerate(test.get("productRefs") or ()):
+        # every test refers: the usual case (all known) is settled by one set operation
+        product_refs, sample_refs = test.get("productRefs"), test.get("sampleRefs")
+        if product_refs and known_seqs.issuperset(product_refs):
+            product_refs = None
+        if sample_refs and known_samples.issuperset(sample_refs):
+            sample_refs = None
+        for j, ref in enumerate(product_refs or ()):
             if ref not in known_seqs:
                 yield _finding(
                     "rule.ref-unresolved",
                     f"test {test['id']} refers to product {ref}, which is not in the certificate",
                     f"/tests/{i}/productRefs/{j}",
                 )
-        for j, sample_ref in enumerate(test.get("sampleRefs") or ()):
+        for j, sample_ref in enumerate(sample_refs or ()):
             if sample_ref not in known_samples:
                 yield _finding(
                     "rule.ref-unresolved",
@@ -475,10 +481,17 @@ def expected_outcome(
     if isinstance(test, Test):
         test = unbind(test)
     problems: list[tuple[str, str]] = []
+    return _expected(test, problems), problems
+
+
+def _expected(test: Mapping[str, Any], problems: list[tuple[str, str]]) -> Verdict | None:
+    """:func:`expected_outcome`, its problems added to ``problems``. This runs for every
+    test: it allocates nothing in the usual case (same unit, no qualifier, no guard band,
+    no upper limit)."""
     results, criteria = test.get("results"), test.get("criteria")
     if not results or not criteria:
-        return None, problems
-    verdicts: set[Verdict] = set()
+        return None
+    judged = failed = undetermined = False
     rule = test.get("decisionRule")
     guard = rule is not None and rule["type"] == "guard-band"
     for result in results:
@@ -489,8 +502,6 @@ def expected_outcome(
         for req in criteria:
             limit = req["limit"]
             limit_unit = limit["unit"]
-            # this runs for every result of every test: the common case (same unit, no
-            # qualifier, no guard band, no upper limit) takes no detour
             value = measured if unit == limit_unit else _in_unit(measured, unit, limit_unit)
             if value is None:
                 if unit in UNITS and limit_unit in UNITS:
@@ -512,16 +523,22 @@ def expected_outcome(
             upper = req.get("upperLimit")
             upper_value = None if upper is None else _measure_in(upper, limit_unit)
             qualifier = result.get("qualifier")
-            low, high = (value, value) if qualifier is None else _bounds(qualifier, value)
+            low: Decimal | None
+            high: Decimal | None
+            if qualifier is None:
+                low = high = value
+            else:
+                low, high = _bounds(qualifier, value)
             limit_value = Decimal(limit["value"])
-            verdicts.add(_judge(low, high, req["comparator"], limit_value, upper_value, band))
-    if not verdicts:
-        return None, problems
-    if "fail" in verdicts:
-        return "fail", problems
-    if "undetermined" in verdicts:
-        return "undetermined", problems
-    return "pass", problems
+            verdict = _judge(low, high, req["comparator"], limit_value, upper_value, band)
+            judged = True
+            if verdict == "fail":
+                failed = True
+            elif verdict == "undetermined":
+                undetermined = True
+    if not judged:
+        return None
+    return "fail" if failed else "undetermined" if undetermined else "pass"
 
 
 def _measure_in(measure: Mapping[str, Any] | None, unit: str) -> Decimal | None:
@@ -532,12 +549,15 @@ def _measure_in(measure: Mapping[str, Any] | None, unit: str) -> Decimal | None:
 
 def _outcomes(doc: Data) -> Iterator[Finding]:
     stated_outcomes = set()
+    problems: list[tuple[str, str]] = []
     for i, test in enumerate(doc["tests"]):
         stated = test["outcome"]
         stated_outcomes.add(stated)
-        expected, problems = expected_outcome(test)
-        for code, message in problems:
-            yield _finding(code, f"test {test['id']}: {message}", f"/tests/{i}/results")
+        expected = _expected(test, problems)
+        if problems:
+            for code, message in problems:
+                yield _finding(code, f"test {test['id']}: {message}", f"/tests/{i}/results")
+            problems.clear()
         if expected is None or stated not in ("pass", "fail"):
             continue
         if expected == "undetermined":
