@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -8,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,6 +68,36 @@ def minimal_certificate_data(**overrides: object) -> dict[str, object]:
     }
     data.update(overrides)
     return data
+
+
+# a certificate with every kind of leaf, and leaves that its schemas accept but the model
+# refuses (so every fast path that skips binding must still refuse them, located)
+LEAF_FIXTURE = FIXTURES / "certificates" / "cosmetics-heavy-metals-micro.json"
+MODEL_REFUSED_LEAVES = [
+    ("/issuedAt", "2026-02-30T10:00:00Z"),
+    ("/issuedAt", "2026-01-02T10:00:00-00:00"),
+    ("/validUntil", "2027-02-29T00:00:00+01:00"),
+    ("/accreditations/0/validUntil", "2027-04-31"),
+    ("/samples/0/takenAt", "2026-11-31T09:30:00+01:00"),
+    ("/tests/0/performedTo", "2026-02-29T09:30:00+01:00"),
+    ("/signatories/0/signedAt", "2026-06-31T14:45:00+01:00"),
+    ("/references/0/data", "QR=="),  # base64 whose unused bits are set
+]
+
+
+def leaf_fixture_with(pointer: str, value: object) -> dict[str, Any]:
+    """The JSON data of :data:`LEAF_FIXTURE` with the leaf at ``pointer`` set to ``value``."""
+    data: Any = json.loads(LEAF_FIXTURE.read_text(encoding="utf-8"))
+    node = data
+    *parents, last = pointer.strip("/").split("/")
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[last] = value
+    return dict(data)
+
+
+def leaf_id(value: object) -> str:
+    return str(value).strip("/").replace("/", ".")
 
 
 def json_bytes(data: object) -> bytes:

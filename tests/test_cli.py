@@ -14,7 +14,10 @@ from click.testing import CliRunner
 from inspectx.cli import main
 from tests.conftest import json_bytes, minimal_certificate_data, run_cli
 
-HEAVY = ("lxml", "cryptography", "jsonschema", "jsonschema_rs", "requests")
+# what --help and --version must not import: start-up speed matters to brokers (batch
+# machinery included: multiprocessing, concurrent.futures, zipfile)
+HEAVY = ("lxml", "cryptography", "jsonschema", "jsonschema_rs", "orjson", "signxml",
+         "requests", "rfc8785", "multiprocessing", "concurrent", "zipfile")  # fmt: skip
 
 
 @pytest.mark.parametrize(

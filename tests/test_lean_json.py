@@ -19,7 +19,14 @@ from inspectx.errors import InspectxError
 from inspectx.formats._bind import _NOT_XML_CHAR
 from inspectx.formats.safejson import load_json, load_json_lean
 from inspectx.validation import validate_bytes
-from tests.conftest import json_bytes, minimal_certificate_data
+from tests.conftest import (
+    LEAF_FIXTURE,
+    MODEL_REFUSED_LEAVES,
+    json_bytes,
+    leaf_fixture_with,
+    leaf_id,
+    minimal_certificate_data,
+)
 
 # Strings rich in what the argument depends on: colons, escapes, control and
 # non-characters, surrogate pairs.
@@ -178,64 +185,24 @@ def test_certificate_schema_bounds_what_the_lean_loader_leaves_unchecked() -> No
 
 # --- the model is bound on first use: reading must already refuse what binding would --------
 
-_FIXTURE = "fixtures/certificates/cosmetics-heavy-metals-micro.json"
 
-
-def _set(data: Any, pointer: str, value: object) -> None:
-    *parents, last = pointer.strip("/").split("/")
-    for part in parents:
-        data = data[int(part)] if isinstance(data, list) else data[part]
-    data[last] = value
-
-
-@pytest.mark.parametrize(
-    ("pointer", "value"),
-    [
-        ("/issuedAt", "2026-02-30T10:00:00Z"),
-        ("/issuedAt", "2026-01-02T10:00:00-00:00"),
-        ("/validUntil", "2027-02-29T00:00:00+01:00"),
-        ("/accreditations/0/validUntil", "2027-04-31"),
-        ("/samples/0/takenAt", "2026-11-31T09:30:00+01:00"),
-        ("/tests/0/performedTo", "2026-02-29T09:30:00+01:00"),
-        ("/signatories/0/signedAt", "2026-06-31T14:45:00+01:00"),
-        ("/references/0/data", "QR=="),  # base64 whose unused bits are set
-    ],
-    ids=lambda v: str(v).strip("/").replace("/", "."),
-)
+@pytest.mark.parametrize(("pointer", "value"), MODEL_REFUSED_LEAVES, ids=leaf_id)
 def test_reading_refuses_every_leaf_the_lazy_binding_would(pointer: str, value: str) -> None:
-    from pathlib import Path
-
     from inspectx.errors import ModelError
     from inspectx.validation import read_certificate
 
-    data = json.loads(Path(_FIXTURE).read_text(encoding="utf-8"))
-    _set(data, pointer, value)
     with pytest.raises(ModelError) as caught:
-        read_certificate(json_bytes(data))
+        read_certificate(json_bytes(leaf_fixture_with(pointer, value)))
     assert caught.value.location == pointer
 
 
-@pytest.mark.parametrize(
-    ("pointer", "value"),
-    [
-        ("/issuedAt", "2026-02-30T10:00:00Z"),
-        ("/issuedAt", "2026-01-02T10:00:00-00:00"),
-        ("/accreditations/0/validUntil", "2027-04-31"),
-        ("/samples/0/takenAt", "2026-11-31T09:30:00+01:00"),
-        ("/references/0/data", "QR=="),
-    ],
-    ids=lambda v: str(v).strip("/").replace("/", "."),
-)
+@pytest.mark.parametrize(("pointer", "value"), MODEL_REFUSED_LEAVES, ids=leaf_id)
 def test_xml_validation_locates_every_leaf_the_model_refuses(pointer: str, value: str) -> None:
     # XML is read straight to JSON data for the rules; a leaf the model refuses must
     # still be reported where it is, by XPath and line
-    from pathlib import Path
-
     from inspectx.formats.certificate import data_to_xml_bytes, pointer_to_xpath, read_xml_root
 
-    data = json.loads(Path(_FIXTURE).read_text(encoding="utf-8"))
-    _set(data, pointer, value)
-    xml = data_to_xml_bytes(data)
+    xml = data_to_xml_bytes(leaf_fixture_with(pointer, value))
     report = validate_bytes(xml)
     expected = pointer_to_xpath(read_xml_root(xml), pointer)
     assert [(f.code, f.location) for f in report.findings] == [("model.invalid-value", expected)]
@@ -243,12 +210,11 @@ def test_xml_validation_locates_every_leaf_the_model_refuses(pointer: str, value
 
 
 def test_model_bound_on_first_use_equals_the_checked_binding() -> None:
-    from pathlib import Path
 
     from inspectx.formats.certificate import certificate_from_data
     from inspectx.validation import read_certificate
 
-    data = Path(_FIXTURE).read_bytes()
+    data = LEAF_FIXTURE.read_bytes()
     loaded = read_certificate(data)
     assert loaded._model is None  # the lean path leaves it unbuilt
     assert loaded.certificate == certificate_from_data(json.loads(data))

@@ -11,7 +11,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -1353,8 +1353,6 @@ def verify(
       inspectx verify report.signed.json --key-file lab.pub
       inspectx verify report.signed.xml --key-file lab.crt --format json
     """
-    import json
-
     if trust_source:
         if key_files:
             raise click.UsageError("give either --trust or --key-file, not both")
@@ -1376,10 +1374,38 @@ def verify(
     job = VerifyKeysJob(public_keys=trusted, certificates=tuple(certificates),
                         max_bytes=max_bytes, debug=_debug())  # fmt: skip
     style = _Style(sys.stdout)
-    results = []
+
+    def text_entry(name: str, entry: dict[str, Any]) -> None:
+        label, colour = _MARKS[entry["verdict"]]
+        click.echo(f"{style(label, fg=colour)}  {_safe_name(name)}")
+        if "error" in entry:
+            _echo_error_below(entry["error"])
+        else:
+            for proof in entry["proofs"]:
+                click.echo(
+                    f"  {proof['type']} {proof['algorithm']} by {_safe_name(proof['signer'])}"
+                )
+
     items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
     tally = _Tally(show=_is_batch(inputs))
-    for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs):
+    outcomes = _run_batch(job, items, inputs=inputs, jobs=jobs)
+    _report_verifications(outcomes, tally, out_format, None, text_entry)
+    sys.exit(tally.exit_code)
+
+
+def _report_verifications(
+    outcomes: Iterable[tuple[Any, Any]],
+    tally: _Tally,
+    out_format: str,
+    trust: dict[str, Any] | None,
+    text_entry: Callable[[str, dict[str, Any]], None],
+) -> None:
+    """Report verifications as they come: a JSON Lines line each at once, in text through
+    ``text_entry(name, entry)``, or gathered into the JSON report; then its end."""
+    import json
+
+    results = []
+    for item, outcome in outcomes:
         entry = _clean(outcome.entry)
         tally.wipe()
         if out_format == "json":
@@ -1388,19 +1414,10 @@ def verify(
             click.echo(json.dumps(_clean(_pruned({"schema": REPORT_SCHEMA, **entry})),
                                   ensure_ascii=False))  # fmt: skip
         else:
-            label, colour = _MARKS[entry["verdict"]]
-            click.echo(f"{style(label, fg=colour)}  {_safe_name(item.name)}")
-            if "error" in entry:
-                _echo_error_below(entry["error"])
-            else:
-                for proof in entry["proofs"]:
-                    click.echo(
-                        f"  {proof['type']} {proof['algorithm']} by {_safe_name(proof['signer'])}"
-                    )
+            text_entry(item.name, entry)
         tally.add(entry["verdict"], outcome.exit_code)
     tally.wipe()
-    _finish_verification(tally, results, out_format, None)
-    sys.exit(tally.exit_code)
+    _finish_verification(tally, results, out_format, trust)
 
 
 def _finish_verification(
@@ -1523,8 +1540,6 @@ def _verify_with_trust(
     inputs: tuple[str, ...], source: str, operator_key: str, *, update: bool, max_age: Any,
     at: Any, cache_dir: str | None, verbose: bool, out_format: str, max_bytes: int, jobs: int,
 ) -> None:  # fmt: skip
-    import json
-
     from inspectx.batch import iter_inputs
     from inspectx.batch.jobs import VerifyTrustJob
     from inspectx.errors import InspectxError
@@ -1541,27 +1556,20 @@ def _verify_with_trust(
         trust=snapshot, at=at, max_trust_age=max_age, max_bytes=max_bytes, debug=_debug()
     )
     style = _Style(sys.stdout)
-    results = []
+
+    def text_entry(name: str, entry: dict[str, Any]) -> None:
+        if "error" in entry:
+            for line in _entry_error_lines(name, entry["error"], _Style(sys.stderr)):
+                click.echo(line, err=True)
+            return
+        label, colour = _MARKS[entry["verdict"]]
+        click.echo(f"{style(label, fg=colour)}  {_safe_name(name)}")
+        _echo_checks(entry["checks"], verbose=verbose, width=24)
+
     items = _first_or_usage_error(iter_inputs(inputs, max_bytes=max_bytes))
     tally = _Tally(show=_is_batch(inputs))
-    for item, outcome in _run_batch(job, items, inputs=inputs, jobs=jobs):
-        entry = _clean(outcome.entry)
-        tally.wipe()
-        if out_format == "json":
-            results.append(entry)
-        elif out_format == "jsonl":
-            click.echo(json.dumps(_clean(_pruned({"schema": REPORT_SCHEMA, **entry})),
-                                  ensure_ascii=False))  # fmt: skip
-        elif "error" in entry:
-            for line in _entry_error_lines(item.name, entry["error"], _Style(sys.stderr)):
-                click.echo(line, err=True)
-        else:
-            label, colour = _MARKS[entry["verdict"]]
-            click.echo(f"{style(label, fg=colour)}  {_safe_name(item.name)}")
-            _echo_checks(entry["checks"], verbose=verbose, width=24)
-        tally.add(entry["verdict"], outcome.exit_code)
-    tally.wipe()
-    _finish_verification(tally, results, out_format, trust_info)
+    outcomes = _run_batch(job, items, inputs=inputs, jobs=jobs)
+    _report_verifications(outcomes, tally, out_format, trust_info, text_entry)
     if out_format == "text":
         fetched = f", fetched {trust_info['fetchedAt']}" if "fetchedAt" in trust_info else ""
         note = f"; {snapshot.note}" if snapshot.note else ""

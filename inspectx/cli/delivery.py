@@ -12,21 +12,18 @@ from inspectx.cli import (
     EXIT_CODES_HELP,
     EXIT_OK,
     EXIT_OPERATIONAL,
-    REPORT_SCHEMA,
     _batch_options,
-    _clean,
     _debug,
     _echo_checks,
     _entry_error_lines,
     _error_lines,
-    _finish_verification,
     _first_or_usage_error,
     _format_option,
     _is_batch,
     _output_options,
     _parse_time,
     _passphrase,
-    _pruned,
+    _report_verifications,
     _safe_name,
     _Style,
     _Tally,
@@ -367,7 +364,6 @@ def delivery_verify(
     Several proofs are verified on every core (--jobs), the results in the order
     given; with --presentation-log, one at a time, in that order.
     """
-    import json
     from pathlib import Path
 
     from inspectx._io import InputFile, read_input
@@ -398,7 +394,26 @@ def delivery_verify(
         presentations=log, at=at, skew=skew_delta, max_bytes=_MAX_BUNDLE_BYTES, debug=_debug(),
     )  # fmt: skip
     style = _Style(sys.stdout)
-    results = []
+
+    def text_entry(name: str, entry: dict[str, Any]) -> None:
+        if "error" in entry:
+            for line in _entry_error_lines(name, entry["error"], _Style(sys.stderr)):
+                click.echo(line, err=True)
+            return
+        label, colour = _MARKS[entry["verdict"]]
+        click.echo(f"{style(label, fg=colour)}  {_safe_name(name)}")
+        for event in entry["timeline"]:
+            hand_over = (
+                f"  {_safe_name(event['from'] or '?')} → {_safe_name(event['to'] or '?')}"
+                if event["from"] or event["to"]
+                else ""
+            )
+            click.echo(
+                f"  {event['time']}  {_safe_name(event['bizStep']):<11} "
+                f"{_safe_name(event['actor'] or 'unknown actor')}{hand_over}"
+            )
+        _echo_checks(entry["checks"], verbose=verbose, width=21)
+
     batch = _is_batch(bundles)
     # a presentation log remembers proofs in the order they come: then one process
     workers = 1 if log is not None or not batch else (jobs or default_jobs())
@@ -408,38 +423,8 @@ def delivery_verify(
     trust_list = snapshot.trust_list
     trust_info = _trust_info(snapshot)
     tally = _Tally(show=batch and out_format == "text")
-    for item, outcome in run_ordered(job, items, jobs=workers):
-        name = item.name
-        tally.wipe()
-        tally.add(outcome.entry["verdict"], outcome.exit_code)
-        if out_format == "jsonl":
-            click.echo(json.dumps(_clean(_pruned({"schema": REPORT_SCHEMA, **outcome.entry})),
-                                  ensure_ascii=False))  # fmt: skip
-            continue
-        if "error" in outcome.entry:
-            results.append(outcome.entry)
-            if out_format == "text":
-                for line in _entry_error_lines(name, outcome.entry["error"], _Style(sys.stderr)):
-                    click.echo(line, err=True)
-            continue
-        entry = _clean(outcome.entry)
-        results.append(entry)
-        if out_format == "text":
-            label, colour = _MARKS[entry["verdict"]]
-            click.echo(f"{style(label, fg=colour)}  {_safe_name(name)}")
-            for event in entry["timeline"]:
-                hand_over = (
-                    f"  {_safe_name(event['from'] or '?')} → {_safe_name(event['to'] or '?')}"
-                    if event["from"] or event["to"]
-                    else ""
-                )
-                click.echo(
-                    f"  {event['time']}  {_safe_name(event['bizStep']):<11} "
-                    f"{_safe_name(event['actor'] or 'unknown actor')}{hand_over}"
-                )
-            _echo_checks(entry["checks"], verbose=verbose, width=21)
-    tally.wipe()
-    _finish_verification(tally, results, out_format, trust_info)
+    outcomes = run_ordered(job, items, jobs=workers)
+    _report_verifications(outcomes, tally, out_format, trust_info, text_entry)
     if out_format == "text":
         click.echo(f"trust list {trust_list.id} #{trust_list.sequence_number} ({snapshot.origin})")
     sys.exit(tally.exit_code)
